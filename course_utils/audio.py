@@ -1,0 +1,239 @@
+"""Loading audio with clear errors, and the small signal helpers every chapter needs.
+
+Taught first in ``notebooks/01_speaker_recognition.ipynb``; ``mix_at_snr`` is the workhorse of
+``notebooks/05_speech_enhancement.ipynb``.
+
+Every function takes and returns NumPy arrays (``y``, ``sr`` keywords as in librosa).
+Problems with the input raise :class:`AudioError`, a ``ValueError`` whose message names the file
+(or the argument) and what is wrong with it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "AudioError",
+    "load_audio",
+    "check_audio",
+    "mix_at_snr",
+    "fix_length",
+    "normalize_peak",
+    "normalize_rms",
+    "rms_db",
+]
+
+#: A signal whose peak is below this is treated as silent (about -100 dBFS).
+SILENCE_PEAK = 1e-5
+
+
+class AudioError(ValueError):
+    """Audio that the course cannot use: the message names the source and the reason."""
+
+
+def check_audio(
+    y: np.ndarray,
+    sr: int | None = None,
+    *,
+    name: str = "signal",
+    min_duration: float = 0.0,
+    allow_silent: bool = False,
+) -> np.ndarray:
+    """Validate a signal and return it as a contiguous float32 mono array.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Samples, shape ``(n,)``. A 2-D array is rejected (call :func:`load_audio`, which mixes down).
+    sr : int, optional
+        Sample rate; needed only with ``min_duration``.
+    name : str
+        What to call the signal in an error message (a file name, or an argument name).
+    min_duration : float
+        Shortest acceptable duration in seconds.
+    allow_silent : bool
+        Accept an all-zero (or nearly) signal.
+
+    Raises
+    ------
+    AudioError
+        Empty, not 1-D, NaN/inf samples, silent, or shorter than ``min_duration``.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise AudioError(f"{name}: expected a mono 1-D signal, got shape {y.shape}")
+    if y.size == 0:
+        raise AudioError(f"{name}: the signal is empty (0 samples)")
+    if not np.issubdtype(y.dtype, np.number):
+        raise AudioError(f"{name}: samples must be numbers, got dtype {y.dtype}")
+    if np.issubdtype(y.dtype, np.integer):
+        y = y.astype(np.float32) / float(np.iinfo(y.dtype).max)
+    y = np.ascontiguousarray(y, dtype=np.float32)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        raise AudioError(f"{name}: {int(bad.sum())} samples are NaN or infinite")
+    if not allow_silent and float(np.max(np.abs(y))) < SILENCE_PEAK:
+        raise AudioError(f"{name}: the signal is silent (peak below {SILENCE_PEAK:g})")
+    if min_duration > 0:
+        if sr is None:
+            raise ValueError("check_audio: min_duration needs sr")
+        if y.size < min_duration * sr:
+            raise AudioError(
+                f"{name}: too short ({y.size / sr:.3f} s); at least {min_duration:g} s is needed"
+            )
+    return y
+
+
+def load_audio(
+    path: str | Path,
+    sr: int | None = 16000,
+    mono: bool = True,
+    *,
+    min_duration: float = 0.0,
+    allow_silent: bool = False,
+) -> np.ndarray:
+    """Read a wav/flac/ogg file as float32 at ``sr`` (``None`` keeps the file's rate).
+
+    Integer PCM is scaled to [-1, 1]; stereo is averaged to mono when ``mono`` is true
+    (otherwise the result has shape ``(channels, n)``); the signal is resampled with
+    ``librosa.resample`` (soxr) when the file's rate differs from ``sr``.
+
+    Raises
+    ------
+    AudioError
+        The file is missing, is not audio or is corrupt, is empty, silent, too short,
+        or holds NaN/inf samples. The message names the file.
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.exists():
+        raise AudioError(f"{path}: file not found")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes)")
+    try:
+        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:  # soundfile raises LibsndfileError/RuntimeError/TypeError
+        raise AudioError(f"{path}: not a readable audio file ({type(exc).__name__}: {exc})") from None
+    if data.shape[0] == 0:
+        raise AudioError(f"{path}: the file holds no samples")
+    y = data.mean(axis=1) if mono else data.T
+    if sr is not None and file_sr != sr:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
+    out_sr = sr if sr is not None else file_sr
+    if mono:
+        return check_audio(y, out_sr, name=str(path), min_duration=min_duration, allow_silent=allow_silent)
+    for ch in y:
+        check_audio(ch, out_sr, name=str(path), min_duration=min_duration, allow_silent=allow_silent)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def rms_db(y: np.ndarray) -> float:
+    """Root-mean-square level of ``y`` in dB (re 1.0); -inf for silence."""
+    y = np.asarray(y, dtype=np.float64)
+    power = float(np.mean(y**2)) if y.size else 0.0
+    return 10.0 * np.log10(power) if power > 0 else float("-inf")
+
+
+def normalize_peak(y: np.ndarray, peak: float = 0.99) -> np.ndarray:
+    """Scale ``y`` so that its largest absolute sample equals ``peak``."""
+    y = check_audio(y, name="y")
+    return (y * (peak / np.max(np.abs(y)))).astype(np.float32)
+
+
+def normalize_rms(y: np.ndarray, target_db: float = -20.0) -> np.ndarray:
+    """Scale ``y`` to an RMS level of ``target_db`` dB (re 1.0)."""
+    y = check_audio(y, name="y")
+    gain = 10.0 ** ((target_db - rms_db(y)) / 20.0)
+    return (y * gain).astype(np.float32)
+
+
+def fix_length(
+    y: np.ndarray,
+    length: int,
+    *,
+    mode: Literal["start", "center", "random"] = "start",
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Crop or zero-pad ``y`` to exactly ``length`` samples.
+
+    ``mode`` chooses which part is kept when cropping (and where the padding goes):
+    ``"start"`` keeps the beginning and pads at the end, ``"center"`` keeps the middle and pads
+    both sides, ``"random"`` takes a random window (``rng``, seeded by the caller).
+    """
+    y = np.asarray(y, dtype=np.float32)
+    if length <= 0:
+        raise ValueError(f"fix_length: length must be positive, got {length}")
+    n = y.shape[-1]
+    if n >= length:
+        if mode == "start":
+            start = 0
+        elif mode == "center":
+            start = (n - length) // 2
+        elif mode == "random":
+            start = int((rng or np.random.default_rng(0)).integers(0, n - length + 1))
+        else:
+            raise ValueError(f"fix_length: unknown mode {mode!r}")
+        return y[..., start : start + length].copy()
+    missing = length - n
+    if mode == "center":
+        before = missing // 2
+    elif mode == "random":
+        before = int((rng or np.random.default_rng(0)).integers(0, missing + 1))
+    else:
+        before = 0
+    pad = [(0, 0)] * (y.ndim - 1) + [(before, missing - before)]
+    return np.pad(y, pad)
+
+
+def mix_at_snr(
+    clean: np.ndarray,
+    noise: np.ndarray,
+    snr_db: float,
+    *,
+    rng: np.random.Generator | None = None,
+    return_noise: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Add ``noise`` to ``clean`` so that the mixture has the given signal-to-noise ratio.
+
+    The noise is cut to the clean signal's length (from a random offset when ``rng`` is given,
+    else from the start), looped if it is shorter, and scaled so that
+    ``10 log10(sum(clean**2) / sum(scaled_noise**2)) == snr_db``.
+
+    Parameters
+    ----------
+    clean, noise : np.ndarray
+        Mono signals at the same sample rate.
+    snr_db : float
+        Target SNR in dB.
+    rng : np.random.Generator, optional
+        Picks the noise segment; ``None`` takes the first samples.
+    return_noise : bool
+        Also return the scaled noise that was added (the exact ground truth of the mixture).
+
+    Returns
+    -------
+    np.ndarray or (np.ndarray, np.ndarray)
+        The mixture (float32), and the scaled noise when ``return_noise`` is true.
+    """
+    clean = check_audio(clean, name="clean")
+    noise = check_audio(noise, name="noise")
+    if not np.isfinite(snr_db):
+        raise ValueError(f"mix_at_snr: snr_db must be finite, got {snr_db}")
+    n = clean.size
+    if noise.size < n:
+        noise = np.tile(noise, int(np.ceil(n / noise.size)))
+    start = 0 if rng is None else int(rng.integers(0, noise.size - n + 1))
+    noise = noise[start : start + n].astype(np.float64)
+    p_clean = float(np.sum(clean.astype(np.float64) ** 2))
+    p_noise = float(np.sum(noise**2))
+    scale = np.sqrt(p_clean / (p_noise * 10.0 ** (snr_db / 10.0)))
+    scaled = (noise * scale).astype(np.float32)
+    mix = (clean + scaled).astype(np.float32)
+    return (mix, scaled) if return_noise else mix

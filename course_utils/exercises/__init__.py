@@ -1,0 +1,58 @@
+"""Exercise tooling: the builder (:mod:`.build`) and auto-checks with specific feedback.
+
+Each chapter's checks live in ``course_utils/exercises/chNN.py`` and are imported by
+``solutions/NN_*_solutions.ipynb`` (and so by the generated exercises). A check raises
+:class:`ExerciseFeedback` (an ``AssertionError``) that says what is wrong and how to fix it, or
+prints a short success line. When the student's code still raises ``NotImplementedError`` the
+check says so instead of reporting a wrong answer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ExerciseFeedback", "passed", "call_student", "expect_close", "expect_equal"]
+
+
+class ExerciseFeedback(AssertionError):
+    """A wrong answer, with a hint of what to change."""
+
+
+def passed(what: str) -> bool:
+    """Print the success line of a check and return True."""
+    print(f"\u2705 {what}: correct")
+    return True
+
+
+def call_student(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the student's function; turn a stub's ``NotImplementedError`` into a clear message."""
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        raise NotImplementedError(
+            f"{getattr(func, '__name__', 'your function')} is not implemented yet: "
+            "replace `raise NotImplementedError()` in the cell above with your code."
+        ) from None
+
+
+def expect_close(got: Any, want: Any, what: str, *, rtol: float = 1e-4, atol: float = 1e-6, hint: str = "") -> None:
+    """Raise :class:`ExerciseFeedback` unless ``got`` matches ``want`` in shape and value."""
+    got_a, want_a = np.asarray(got), np.asarray(want)
+    if got_a.shape != want_a.shape:
+        raise ExerciseFeedback(f"{what}: expected shape {want_a.shape}, got {got_a.shape}. {hint}".strip())
+    if not np.all(np.isfinite(got_a.astype(float))):
+        raise ExerciseFeedback(f"{what}: the result contains NaN or inf. {hint}".strip())
+    if not np.allclose(got_a, want_a, rtol=rtol, atol=atol):
+        worst = int(np.argmax(np.abs(got_a - want_a))) if got_a.size else 0
+        raise ExerciseFeedback(
+            f"{what}: values differ (largest difference at flat index {worst}: "
+            f"got {got_a.ravel()[worst]:.6g}, expected {want_a.ravel()[worst]:.6g}). {hint}".strip()
+        )
+
+
+def expect_equal(got: Any, want: Any, what: str, hint: str = "") -> None:
+    """Raise :class:`ExerciseFeedback` unless ``got == want``."""
+    if got != want:
+        raise ExerciseFeedback(f"{what}: expected {want!r}, got {got!r}. {hint}".strip())

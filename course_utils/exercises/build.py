@@ -1,0 +1,136 @@
+"""Build ``exercises/`` from ``solutions/``: the only way exercise notebooks are made.
+
+Markers follow nbgrader, so the notebooks also work with it:
+
+* In a code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` become
+  ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the same indentation.
+* In a markdown cell, the same markers around a written answer become ``*YOUR ANSWER HERE*``.
+* A code cell that holds a stub, or that calls a ``check_*`` function, gets the
+  ``raises-exception`` tag (nbval then accepts the ``NotImplementedError`` a student sees first).
+* Outputs and execution counts are cleared; the title's "Solutions" becomes "Exercises".
+
+Usage::
+
+    python -m course_utils.exercises.build          # (re)write exercises/*.ipynb
+    python -m course_utils.exercises.build --check  # exit 1 if any exercise differs (used by tests)
+
+Taught nowhere: it is course plumbing, tested by ``tests/test_exercises_build.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+
+from ..paths import repo_root
+
+__all__ = ["make_exercise", "exercise_path", "build_all", "main"]
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+_CHECK_CALL = re.compile(r"\bcheck_\w+\s*\(")
+
+
+def _stub_code(source: str) -> str:
+    out: list[str] = []
+    inside = False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError(f"nested {BEGIN!r}")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+        elif stripped == END:
+            if not inside:
+                raise ValueError(f"{END!r} without {BEGIN!r}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN!r} without {END!r}")
+    return "\n".join(out)
+
+
+def _stub_markdown(source: str) -> str:
+    pattern = re.compile(rf"{re.escape(BEGIN)}.*?{re.escape(END)}", re.S)
+    if source.count(BEGIN) != source.count(END):
+        raise ValueError("unbalanced solution markers in a markdown cell")
+    return pattern.sub("*YOUR ANSWER HERE*", source)
+
+
+def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return the exercise version of a solution notebook (the input is not changed)."""
+    nb = copy.deepcopy(solution)
+    nb.nbformat_minor = min(nb.get("nbformat_minor", 4), 4)  # no cell ids: generated files are stable
+    for cell in nb.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type == "code":
+            has_stub = BEGIN in cell.source or END in cell.source
+            if has_stub:
+                cell.source = _stub_code(cell.source)
+            if (has_stub or _CHECK_CALL.search(cell.source)) and "raises-exception" not in tags:
+                tags.append("raises-exception")
+            cell.outputs = []
+            cell.execution_count = None
+        elif cell.cell_type == "markdown" and (BEGIN in cell.source or END in cell.source):
+            cell.source = _stub_markdown(cell.source)
+        if tags:
+            cell.metadata["tags"] = tags
+        cell.pop("id", None)
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        nb.cells[0].source = nb.cells[0].source.replace("Solutions", "Exercises").replace("solutions", "exercises")
+    return nb
+
+
+def exercise_path(solution_path: Path) -> Path:
+    """``solutions/NN_name_solutions.ipynb`` -> ``exercises/NN_name_exercises.ipynb``."""
+    name = solution_path.name
+    if not name.endswith("_solutions.ipynb"):
+        raise ValueError(f"{solution_path}: solution notebooks are named NN_<topic>_solutions.ipynb")
+    return solution_path.parent.parent / "exercises" / name.replace("_solutions.ipynb", "_exercises.ipynb")
+
+
+def _dumps(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def build_all(root: Path | None = None, *, check: bool = False) -> list[Path]:
+    """Write (or with ``check``, compare) every exercise; return those that were out of date."""
+    root = root or repo_root()
+    stale = []
+    for sol in sorted((root / "solutions").glob("*_solutions.ipynb")):
+        nb = nbformat.read(sol, as_version=4)
+        for cell in nb.cells:  # ids differ between tools; exercises carry none
+            cell.pop("id", None)
+        text = _dumps(make_exercise(nb))
+        target = exercise_path(sol)
+        if not target.exists() or target.read_text() != text:
+            stale.append(target)
+            if not check:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+    sols = {exercise_path(s).name for s in (root / "solutions").glob("*_solutions.ipynb")}
+    orphans = [p for p in (root / "exercises").glob("*.ipynb") if p.name not in sols]
+    return stale + orphans
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course-exercises", description="Build exercises/ from solutions/.")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if anything differs")
+    args = parser.parse_args(argv)
+    stale = build_all(check=args.check)
+    for p in stale:
+        print(("out of date: " if args.check else "wrote: ") + str(p))
+    if args.check and stale:
+        print("Exercises are generated from solutions: run `python -m course_utils.exercises.build`.")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Listening helpers: labelled audio players, side by side for before/after comparisons.
+
+First used in ``notebooks/01_speaker_recognition.ipynb`` ("listen to a few speakers") and the
+heart of ``notebooks/05_speech_enhancement.ipynb``.
+
+Players embed the audio as base64 WAV in the notebook output. Notebooks are stored without
+outputs and tested with ``nbval --nbval-lax``, so players never make a test flaky.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["player", "players"]
+
+
+def player(y: np.ndarray, sr: int, label: str = "", *, normalize: bool = True):
+    """An ``IPython.display.Audio`` player with a caption; display it or put it in :func:`players`.
+
+    ``normalize=False`` keeps the level, so that a quieter signal also sounds quieter.
+    """
+    import ipywidgets as W
+    from IPython.display import Audio, display
+
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"player {label!r}: expected a non-empty mono signal, got shape {y.shape}")
+    if not normalize:
+        y = np.clip(y, -1.0, 1.0)
+    out = W.Output()
+    with out:
+        display(Audio(y, rate=sr, normalize=normalize))
+    return W.VBox([W.HTML(f"<b>{label}</b>"), out]) if label else out
+
+
+def players(signals: Mapping[str, np.ndarray], sr: int, *, normalize: bool = True):
+    """A row of captioned players, e.g. ``players({"noisy": x, "enhanced": y}, sr)``."""
+    import ipywidgets as W
+
+    return W.HBox([player(y, sr, label, normalize=normalize) for label, y in signals.items()])

@@ -1,0 +1,52 @@
+"""Unit tests of course_utils.plotting and course_utils.widgets."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils import plotting, widgets  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def test_every_plot_is_labelled(tone):
+    y, sr = tone
+    for ax in (plotting.plot_waveform(y, sr), plotting.plot_spectrogram(y, sr),
+               plotting.plot_spectrogram(y, sr, kind="linear"),
+               plotting.plot_curves({"loss": [3, 2, 1]})):
+        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    with pytest.raises(ValueError):
+        plotting.plot_spectrogram(y, sr, kind="cqt")
+
+
+def test_confusion_uses_names():
+    ax = plotting.plot_confusion(["a", "b", "b"], ["a", "a", "b"], labels=["a", "b"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert ax.get_xlabel() == "Predicted" and ax.get_ylabel() == "True"
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_embeddings_scatter(method):
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(0, 1, (15, 8)), rng.normal(5, 1, (15, 8))])
+    ax = plotting.plot_embeddings(X, ["s1"] * 15 + ["s2"] * 15, method=method)
+    assert len(ax.collections) == 2 and ax.get_legend() is not None
+    with pytest.raises(ValueError):
+        plotting.plot_embeddings(X, [0] * 30, method="umap")
+
+
+def test_players(tone):
+    y, sr = tone
+    box = widgets.players({"before": y, "after": 0.5 * y}, sr)
+    assert len(box.children) == 2
+    assert widgets.player(y, sr) is not None
+    with pytest.raises(ValueError, match="mono"):
+        widgets.player(np.zeros((2, 10)), sr, "stereo")
