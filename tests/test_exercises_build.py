@@ -19,6 +19,9 @@ def _solution_nb():
         nbformat.v4.new_markdown_cell("Why?\n\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION\n"),
         nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", text="1")],
                                   execution_count=3),
+        nbformat.v4.new_code_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
+        nbformat.v4.new_code_cell("print(f(answer))"),
+        nbformat.v4.new_code_cell("print(fx)"),
     ]
     return nb
 
@@ -32,6 +35,9 @@ def test_make_exercise_stubs_code_and_answers():
     assert "Because" not in ex.cells[3].source and "*YOUR ANSWER HERE*" in ex.cells[3].source
     assert ex.cells[4].outputs == [] and ex.cells[4].execution_count is None
     assert ex.cells[0].source == "# Chapter 9: Exercises"
+    assert "tags" not in ex.cells[4].metadata  # uses nothing a student writes
+    assert ex.cells[6].metadata["tags"] == ["raises-exception"]  # uses f and answer
+    assert "tags" not in ex.cells[7].metadata  # "fx" is not "f"
     exec(compile(code, "stub", "exec"), ns := {})
     with pytest.raises(NotImplementedError):
         ns["f"](1)

@@ -5,8 +5,9 @@ Markers follow nbgrader, so the notebooks also work with it:
 * In a code cell, the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` become
   ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at the same indentation.
 * In a markdown cell, the same markers around a written answer become ``*YOUR ANSWER HERE*``.
-* A code cell that holds a stub, or that calls a ``check_*`` function, gets the
-  ``raises-exception`` tag (nbval then accepts the ``NotImplementedError`` a student sees first).
+* A code cell that holds a stub, calls a ``check_*`` function, or uses a name that a stub cell
+  defines (a function, or a variable assigned in the answer) gets the ``raises-exception`` tag:
+  nbval then accepts the ``NotImplementedError`` (or ``NameError``) a student sees first.
 * Outputs and execution counts are cleared; the title's "Solutions" becomes "Exercises".
 
 Usage::
@@ -63,17 +64,28 @@ def _stub_markdown(source: str) -> str:
     return pattern.sub("*YOUR ANSWER HERE*", source)
 
 
+def _names_defined(source: str) -> set[str]:
+    """Functions defined in a stub cell, and top-level names assigned inside its answer region."""
+    names = set(re.findall(r"^\s*def (\w+)", source, re.M))
+    for region in re.findall(rf"{re.escape(BEGIN)}(.*?){re.escape(END)}", source, re.S):
+        names |= set(re.findall(r"^(\w+)\s*=", region, re.M))
+    return names
+
+
 def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the exercise version of a solution notebook (the input is not changed)."""
     nb = copy.deepcopy(solution)
     nb.nbformat_minor = min(nb.get("nbformat_minor", 4), 4)  # no cell ids: generated files are stable
+    stubbed: set[str] = set()
     for cell in nb.cells:
         tags = list(cell.get("metadata", {}).get("tags", []))
         if cell.cell_type == "code":
             has_stub = BEGIN in cell.source or END in cell.source
+            uses_stub = any(re.search(rf"\b{re.escape(n)}\b", cell.source) for n in stubbed)
             if has_stub:
+                stubbed |= _names_defined(cell.source)
                 cell.source = _stub_code(cell.source)
-            if (has_stub or _CHECK_CALL.search(cell.source)) and "raises-exception" not in tags:
+            if (has_stub or uses_stub or _CHECK_CALL.search(cell.source)) and "raises-exception" not in tags:
                 tags.append("raises-exception")
             cell.outputs = []
             cell.execution_count = None
