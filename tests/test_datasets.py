@@ -115,3 +115,59 @@ def test_tree_hash_and_registry():
 def test_command_line_status(isolated, capsys):
     assert datasets.main(["status", "ravdess"]) == 1
     assert "ravdess" in capsys.readouterr().out
+
+
+def _fake_retrieve(tmp_path, layout):
+    """A stand-in for pooch.retrieve: 'extracts' ``layout`` and returns the file list."""
+    def retrieve(url, known_hash, fname, path, progressbar, processor):
+        assert progressbar is True and url.startswith("https://")
+        out = []
+        for rel in layout:
+            p = path / processor.extract_dir / rel
+            _tiny_wav(p, 8000)
+            out.append(str(p))
+        return out
+    return retrieve
+
+
+def test_download_ravdess_moves_actor_folders(isolated, monkeypatch):
+    import pooch
+
+    layout = [f"Actor_{a:02d}/03-01-{e:02d}-{i:02d}-{s:02d}-{r:02d}-{a:02d}.wav"
+              for a in range(1, 25) for e in range(1, 9) for i in (1, 2) for s in (1, 2) for r in (1, 2)
+              if not (e == 1 and i == 2)]
+    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(isolated, layout))
+    monkeypatch.delenv("COURSE_OFFLINE")
+    src = locate("ravdess")
+    assert src.origin == "download" and src.root == isolated / "data" / "ravdess"
+    assert len(list(src.root.glob("Actor_*/*.wav"))) == 1440
+
+
+def test_download_fsdd_is_verified_by_tree_hash(isolated, monkeypatch):
+    import pooch
+
+    layout = [f"free-spoken-digit-dataset-1.0.10/recordings/0_{s}_0.wav" for s in datasets.FSDD_SPEAKERS]
+    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(isolated, layout))
+    monkeypatch.delenv("COURSE_OFFLINE")
+    with pytest.raises(DatasetError, match="do not match the registry"):
+        datasets.download("fsdd")
+    assert not (isolated / "data" / "fsdd").exists()  # unverified files are never installed
+
+
+def test_failed_download_is_reported(isolated, monkeypatch):
+    import pooch
+
+    def boom(*args, **kwargs):
+        raise ConnectionError("no network")
+
+    monkeypatch.setattr(pooch, "retrieve", boom)
+    monkeypatch.delenv("COURSE_OFFLINE")
+    with pytest.raises(DatasetError, match="no network"):
+        locate("ravdess")
+
+    def bad_hash(*args, **kwargs):
+        raise ValueError("MD5 hash of downloaded file does not match the known hash")
+
+    monkeypatch.setattr(pooch, "retrieve", bad_hash)
+    with pytest.raises(DatasetError, match="failed verification"):
+        datasets.download("ravdess")
