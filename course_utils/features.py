@@ -134,11 +134,14 @@ def log_mel(
 
 
 def _fingerprint(func: Callable) -> str:
-    try:
-        src = inspect.getsource(func)
-    except (OSError, TypeError):
-        src = repr(func)
-    return f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}:{src}"
+    """Name and source of ``func`` and of the whole module defining it (helpers it calls included)."""
+    parts = [f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"]
+    for obj in (func, inspect.getmodule(func)):
+        try:
+            parts.append(inspect.getsource(obj))
+        except (OSError, TypeError):
+            parts.append(repr(obj))
+    return "\n".join(parts)
 
 
 def extract_cached(
@@ -153,7 +156,7 @@ def extract_cached(
     """Apply ``func(y, sr, **params)`` to every file in ``paths``; cache the results on disk.
 
     The cache key covers the files (path, size, modification time), ``sr``, ``params`` and the
-    source code of ``func``, so changing any of them recomputes. Results are kept as NPZ in
+    source code of ``func`` and of its module, so changing any of them recomputes. Results are kept as NPZ in
     ``data/cache/features`` (delete the folder to start over).
 
     Returns
