@@ -331,7 +331,7 @@ def seed_features(y: np.ndarray, sr: int) -> np.ndarray:
 
 
 def baseline_features(y: np.ndarray, sr: int) -> np.ndarray:
-    """The issue's reference features: 40 MFCC mean/std + RMS, F0 (YIN) and ZCR mean/std
+    """The reference recipe's features: 40 MFCC mean/std + RMS, F0 (YIN) and ZCR mean/std
     (:data:`BASELINE_FEATURE_NAMES`)."""
     import librosa
 
