@@ -1,0 +1,137 @@
+"""Auto-checks for ``solutions/05_speech_enhancement_solutions.ipynb`` (and its exercises).
+
+Taught in ``notebooks/05_speech_enhancement.ipynb``: the spectral-subtraction quiz, spectral
+subtraction with a floor, and SI-SDR. Each check calls the student's code through
+:func:`~course_utils.exercises.call_student` and raises
+:class:`~course_utils.exercises.ExerciseFeedback` saying what is wrong.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import ExerciseFeedback, call_student, expect_close, passed
+
+__all__ = ["QUIZ_QUESTIONS", "check_quiz", "check_subtract_with_floor", "check_si_sdr"]
+
+#: Multiple-choice questions on the principle of spectral subtraction: key -> (question, options).
+QUIZ_QUESTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    "assumption": (
+        "What must hold for spectral subtraction to work?",
+        {"a": "the noise is speech-like",
+         "b": "the noise is additive and its power spectrum changes slowly enough to be estimated (e.g. in pauses)",
+         "c": "the noise is multiplicative (convolutive)"},
+    ),
+    "musical_noise": (
+        "Where does 'musical noise' come from?",
+        {"a": "from the spectral floor beta",
+         "b": "from isolated bins where the noise exceeded its average estimate and survived the subtraction",
+         "c": "from using the clean phase"},
+    ),
+    "alpha": (
+        "What does a larger over-subtraction factor alpha do?",
+        {"a": "removes more noise and more speech (more distortion)",
+         "b": "removes less noise but keeps more speech",
+         "c": "only changes the phase"},
+    ),
+    "phase": (
+        "Which phase is used to resynthesise the enhanced signal?",
+        {"a": "the clean speech's phase", "b": "the noisy signal's phase", "c": "zero phase"},
+    ),
+    "babble": (
+        "Why does spectral subtraction help little with babble noise?",
+        {"a": "babble is too quiet",
+         "b": "babble is white",
+         "c": "babble changes all the time and looks like speech, so an average noise spectrum is a poor estimate"},
+    ),
+}
+_QUIZ_ANSWERS = {"assumption": "b", "musical_noise": "b", "alpha": "a", "phase": "b", "babble": "c"}
+_QUIZ_HINTS = {
+    "assumption": "the noise estimate is taken where there is no speech and then used everywhere",
+    "musical_noise": "listen to the seed's alpha=2, beta=0 output: short random tones between the words",
+    "alpha": "alpha multiplies the noise estimate that is subtracted from every bin, speech bins included",
+    "phase": "only magnitudes are modified; the STFT's phase comes from the only signal we have",
+    "babble": "compare the babble and white columns of the chapter's table",
+}
+
+
+def check_quiz(answers: dict[str, str]) -> bool:
+    """Check the quiz answers (a dict ``question key -> "a"/"b"/"c"``)."""
+    if not isinstance(answers, dict):
+        raise ExerciseFeedback(f"answers must be a dict like {{'assumption': 'b', ...}}, got {type(answers).__name__}")
+    missing = [k for k in QUIZ_QUESTIONS if k not in answers]
+    if missing:
+        raise ExerciseFeedback(f"answer every question: missing {missing}")
+    wrong = []
+    for key, want in _QUIZ_ANSWERS.items():
+        got = str(answers[key]).strip().lower()
+        if got not in QUIZ_QUESTIONS[key][1]:
+            raise ExerciseFeedback(f"{key}: answer with one of {sorted(QUIZ_QUESTIONS[key][1])}, got {answers[key]!r}")
+        if got != want:
+            wrong.append(f"{key} ({QUIZ_QUESTIONS[key][0]}) - hint: {_QUIZ_HINTS[key]}")
+    if wrong:
+        raise ExerciseFeedback(f"{len(wrong)} of {len(QUIZ_QUESTIONS)} answers are wrong:\n  " + "\n  ".join(wrong))
+    return passed("spectral subtraction quiz")
+
+
+def _reference_subtract(P: np.ndarray, N: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    sub = P - alpha * N
+    return np.where(sub > beta * N, sub, beta * N)
+
+
+def check_subtract_with_floor(func: Callable) -> bool:
+    """Check ``func(noisy_power, noise_power, alpha, beta) -> clean_power_estimate`` (Berouti's rule)."""
+    rng = np.random.default_rng(5)
+    P = rng.exponential(1.0, size=(33, 20))
+    N = np.full((33, 1), 0.8)
+    for alpha, beta in ((2.0, 0.0), (4.0, 0.02), (1.0, 0.5)):
+        got = np.asarray(call_student(func, P.copy(), N.copy(), alpha, beta), dtype=float)
+        want = _reference_subtract(P, N, alpha, beta)
+        if got.shape != want.shape:
+            raise ExerciseFeedback(
+                f"alpha={alpha}, beta={beta}: expected shape {want.shape} (the noise power {N.shape} "
+                f"broadcasts over frames), got {got.shape}")
+        if np.any(got < 0):
+            raise ExerciseFeedback(
+                f"alpha={alpha}, beta={beta}: {int(np.sum(got < 0))} bins are negative; a power cannot be "
+                f"negative: where |Y|^2 - alpha |N|^2 falls below beta |N|^2, use the floor beta |N|^2")
+        if beta > 0 and np.allclose(got, np.maximum(P - alpha * N, 0)):
+            raise ExerciseFeedback(
+                f"alpha={alpha}, beta={beta}: you clip at 0; the floor is beta * noise_power, not 0")
+        if beta > 0 and np.allclose(got, np.where(P - alpha * N > beta * N, P - alpha * N, beta * P)):
+            raise ExerciseFeedback(
+                f"alpha={alpha}, beta={beta}: the floor is beta times the NOISE power, not the noisy power")
+        if np.allclose(got, _reference_subtract(P, N, 1.0, beta)) and alpha != 1.0:
+            raise ExerciseFeedback(f"alpha={alpha}: subtract alpha * noise_power, not noise_power alone")
+        expect_close(got, want, f"clean power estimate for alpha={alpha}, beta={beta}", rtol=1e-6, atol=1e-9,
+                     hint="|S|^2 = |Y|^2 - alpha|N|^2 where that exceeds beta|N|^2, else beta|N|^2")
+    return passed("spectral subtraction with a floor")
+
+
+def check_si_sdr(func: Callable) -> bool:
+    """Check ``func(reference, estimate) -> SI-SDR in dB`` against the course's implementation."""
+    from ..metrics.enhancement import si_sdr, snr
+
+    rng = np.random.default_rng(6)
+    s = rng.normal(size=4000).astype(np.float64)
+    s -= s.mean()
+    noisy = s + 0.3 * rng.normal(size=s.size)
+    noisy -= noisy.mean()
+    got = float(call_student(func, s, noisy))
+    want = si_sdr(s, noisy)
+    if np.isclose(got, snr(s, noisy), atol=1e-3) and not np.isclose(got, want, atol=1e-3):
+        raise ExerciseFeedback("you computed the plain SNR: first project the estimate on the reference "
+                               "(alpha = <estimate, reference> / ||reference||^2) and compare with alpha * reference")
+    expect_close(got, want, "SI-SDR of a noisy signal", atol=1e-3,
+                 hint="SI-SDR = 10 log10(||alpha s||^2 / ||alpha s - estimate||^2)")
+    scaled = float(call_student(func, s, 0.25 * noisy))
+    if not np.isclose(scaled, want, atol=1e-3):
+        raise ExerciseFeedback(f"not scale invariant: SI-SDR(s, 0.25 * estimate) = {scaled:.3f} dB but "
+                               f"SI-SDR(s, estimate) = {want:.3f} dB; the projection alpha must absorb the gain")
+    ref2 = rng.normal(size=3000) + 0.5  # not zero-mean
+    est2 = 2.0 * ref2 + 0.5 * rng.normal(size=ref2.size) + 0.3
+    got2 = float(call_student(func, ref2, est2))
+    expect_close(got2, si_sdr(ref2, est2), "SI-SDR of signals with a DC offset", atol=1e-3,
+                 hint="remove the mean of both signals first (zero-mean SI-SDR, as in Le Roux et al. 2019)")
+    return passed("SI-SDR")

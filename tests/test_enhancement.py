@@ -1,0 +1,228 @@
+"""Tests of course_utils.enhancement on synthetic signals (no dataset needed, fast)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from course_utils import enhancement as E
+from course_utils.audio import AudioError, mix_at_snr
+from course_utils.metrics.enhancement import si_sdr
+
+SR = 16000
+
+
+@pytest.fixture
+def clean():
+    """1.5 s: 0.4 s of silence, then a harmonic 'vowel' with a syllable envelope."""
+    t = np.arange(int(1.1 * SR)) / SR
+    f0 = 150 + 15 * np.sin(2 * np.pi * 1.3 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / SR
+    y = sum(np.sin(k * phase) / k for k in range(1, 15)) * (0.2 + np.sin(np.pi * t / t[-1]) ** 2)
+    return np.concatenate([np.zeros(int(0.4 * SR)), 0.2 * y]).astype(np.float32)
+
+
+@pytest.fixture
+def white_mix(clean):
+    noise = E.white_noise(3, SR, np.random.default_rng(0))
+    mix, nz = mix_at_snr(clean, noise, 0.0, rng=np.random.default_rng(1), return_noise=True)
+    return mix, nz
+
+
+@pytest.mark.parametrize("func", [E.spectral_subtraction, E.spectral_subtraction_seed, E.wiener_filter,
+                                  E.noisereduce_stationary])
+def test_classical_methods_improve_white_noise(func, clean, white_mix):
+    mix, _ = white_mix
+    out = func(mix, SR)
+    assert out.shape == mix.shape and out.dtype == np.float32
+    assert si_sdr(clean, out) > si_sdr(clean, mix) + 2
+
+
+def test_noisereduce_nonstationary_runs(white_mix):
+    # its noise floor adapts over ~2 s, longer than this clip: only the interface is tested here
+    mix, _ = white_mix
+    out = E.noisereduce_nonstationary(mix, SR)
+    assert out.shape == mix.shape and out.dtype == np.float32 and np.all(np.isfinite(out))
+
+
+def test_spectral_subtraction_formula(clean, white_mix):
+    mix, _ = white_mix
+    # alpha=0, beta=0 keeps the signal (the STFT round trip is near perfect)
+    same = E.spectral_subtraction(mix, SR, alpha=0.0, beta=0.0)
+    assert np.max(np.abs(same - mix)) < 1e-4
+    # a huge floor keeps more noise than a small one; more over-subtraction removes more energy
+    assert np.sum(E.spectral_subtraction(mix, SR, beta=1.0) ** 2) > np.sum(E.spectral_subtraction(mix, SR, beta=0.0) ** 2)
+    assert np.sum(E.spectral_subtraction(mix, SR, alpha=6.0) ** 2) < np.sum(E.spectral_subtraction(mix, SR, alpha=1.0) ** 2)
+    with pytest.raises(ValueError, match="alpha"):
+        E.spectral_subtraction(mix, SR, alpha=-1)
+    # an explicit noise recording can replace the leading-silence estimate
+    nz = E.white_noise(1, SR, np.random.default_rng(5))
+    assert E.spectral_subtraction(mix, SR, noise=0.2 * nz).shape == mix.shape
+
+
+def test_noise_psd_estimate_needs_enough_frames():
+    P = np.ones((257, 10))
+    assert E.estimate_noise_psd(P, SR, noise_seconds=0.05).shape == (257, 1)
+    with pytest.raises(AudioError, match="noise_seconds"):
+        E.estimate_noise_psd(P, SR, noise_seconds=1.0)
+
+
+@pytest.mark.parametrize("func", [E.spectral_subtraction, E.wiener_filter, E.noisereduce_stationary])
+def test_bad_input_is_rejected_clearly(func):
+    with pytest.raises(AudioError, match="empty"):
+        func(np.zeros(0, np.float32), SR)
+    bad = np.ones(SR, np.float32)
+    bad[3] = np.nan
+    with pytest.raises(AudioError, match="NaN"):
+        func(bad, SR)
+    with pytest.raises(AudioError, match="too short"):
+        func(np.ones(100, np.float32), SR)
+    with pytest.raises(AudioError, match="sample rate"):
+        func(np.ones(SR, np.float32), 0)
+    with pytest.raises(AudioError, match="mono"):
+        func(np.ones((2, SR), np.float32), SR)
+
+
+def test_any_sample_rate_works(clean, white_mix):
+    import librosa
+
+    mix, _ = white_mix
+    mix8 = librosa.resample(mix, orig_sr=SR, target_sr=8000)
+    clean8 = librosa.resample(clean, orig_sr=SR, target_sr=8000)
+    assert E.stft_params(8000) == (256, 64) and E.stft_params(SR) == (512, 128)
+    out = E.wiener_filter(mix8, 8000)
+    assert out.shape == mix8.shape and si_sdr(clean8, out) > si_sdr(clean8, mix8) + 2
+    model = E.MaskNet(hidden=8)
+    assert E.mask_net_enhance(model, mix8, 8000).shape == mix8.shape  # resampled to 16 kHz and back
+
+
+def test_oracle_masks(clean, white_mix):
+    mix, nz = white_mix
+    irm = E.ideal_ratio_mask(clean, nz, SR)
+    ibm = E.ideal_binary_mask(clean, nz, SR)
+    assert irm.shape == ibm.shape == E.stft(mix, SR).shape
+    assert irm.min() >= 0 and irm.max() <= 1 and set(np.unique(ibm)) <= {0.0, 1.0}
+    s_r, s_b = (si_sdr(clean, E.oracle_enhance(clean, nz, SR, k)) for k in ("ratio", "binary"))
+    assert s_r > 10 and s_b > 10
+    assert si_sdr(clean, E.apply_mask(mix, np.ones_like(irm), SR)) == pytest.approx(si_sdr(clean, mix), abs=0.01)
+    with pytest.raises(ValueError, match="shape"):
+        E.apply_mask(mix, irm[:, :-1], SR)
+    with pytest.raises(AudioError, match="samples"):
+        E.ideal_ratio_mask(clean, nz[:-5], SR)
+    with pytest.raises(ValueError, match="kind"):
+        E.oracle_enhance(clean, nz, SR, "soft")
+
+
+def test_noise_builders(clean):
+    rng = np.random.default_rng(0)
+    w, p = E.white_noise(2, SR, rng), E.pink_noise(2, SR, rng)
+    assert w.shape == p.shape == (2 * SR,)
+    # pink noise: much more energy below 500 Hz than above 4 kHz, white: the reverse per Hz band share
+    def low_high(y):
+        P = np.abs(np.fft.rfft(y)) ** 2
+        f = np.fft.rfftfreq(y.size, 1 / SR)
+        return P[(f > 50) & (f < 500)].mean() / P[f > 4000].mean()
+    assert low_high(p) > 20 and 0.5 < low_high(w) < 2
+    other = [np.roll(clean, k) + 0.01 for k in (0, 3000, 7000)]
+    b = E.babble_noise(other, 2, SR, rng, n_talkers=3)
+    assert b.shape == (2 * SR,) and np.all(np.isfinite(b))
+    with pytest.raises(ValueError, match="2 utterances"):
+        E.babble_noise(other[:1], 2, SR, rng)
+    m = E.synthetic_music(3, SR, seed=1)
+    assert m.shape == (3 * SR,) and np.max(np.abs(m)) == pytest.approx(0.5, abs=1e-3)
+    # train and test parts differ; unknown kinds and parts are refused
+    assert not np.allclose(E.make_noise("white", 1, SR, part="train"), E.make_noise("white", 1, SR, part="test"))
+    with pytest.raises(ValueError, match="noise kind"):
+        E.make_noise("traffic", 1, SR, part="train")
+    with pytest.raises(ValueError, match="part"):
+        E.make_noise("white", 1, SR, part="dev")
+    with pytest.raises(ValueError, match="babble_pool"):
+        E.make_noise("babble", 1, SR, part="test")
+
+
+def test_music_noise_offline_fallback(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("course_utils.datasets.data_dir", lambda: tmp_path)
+    y, synthetic = E.music_noise(2, SR, np.random.default_rng(0), part="train")
+    assert synthetic and y.shape == (2 * SR,)
+
+
+def test_mask_net_training_and_cache(monkeypatch, tmp_path, clean):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0))}
+    kw = dict(steps=6, batch_size=2, crop_seconds=0.5, hidden=8, progress=False)
+    model, hist, cached = E.load_or_train_mask_net([clean], noises, key="t", **kw)
+    assert not cached and len(hist["loss"]) == 6 and np.all(np.isfinite(hist["loss"]))
+    weights = list((tmp_path / "models").glob("*.pt"))
+    assert len(weights) == 1 and json.loads(weights[0].with_suffix(".json").read_text())["hidden"] == 8
+    model2, hist2, cached2 = E.load_or_train_mask_net([clean], noises, key="t", **kw)
+    assert cached2 and hist2 == hist
+    mix = mix_at_snr(clean, noises["white"], 5.0)
+    a, b = E.mask_net_enhance(model, mix, SR), E.mask_net_enhance(model2, mix, SR)
+    assert a.shape == mix.shape and np.allclose(a, b)
+    m3, h3 = E.train_mask_net([clean], noises, loss="magnitude", **kw)
+    assert len(h3["loss"]) == 6 and h3["loss"][0] > 0  # a squared error, whereas -SI-SDR can be negative
+    with pytest.raises(ValueError, match="loss"):
+        E.train_mask_net([clean], noises, loss="l1", **kw)
+    with pytest.raises(AudioError, match="16000"):
+        E.train_mask_net([clean], noises, sr=8000, **kw)
+    with pytest.raises(ValueError, match="at least one"):
+        E.train_mask_net([], noises, **kw)
+
+
+def test_experiment_helpers(clean, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0)), "pink": E.pink_noise(3, SR, np.random.default_rng(1))}
+    mixes = E.make_mixtures([clean], noises, [0.0, 5.0])
+    assert len(mixes) == 4 and {m["noise"] for m in mixes} == {"white", "pink"}
+    for m in mixes:
+        assert np.allclose(m["mix"], m["clean"] + m["noise_sig"], atol=1e-6)
+    methods = {k: v for k, v in E.enhance_methods().items() if not k.startswith("noisereduce")}
+    scores = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache_key="x", progress=False)
+    assert len(scores) == 4 * len(methods)
+    assert scores[scores.snr == 0].pesq.notna().all() and scores[scores.snr == 5].pesq.isna().all()
+    again = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache_key="x", progress=False)
+    assert np.allclose(again.si_sdr, scores.si_sdr)
+    only_white = E.evaluate_methods(mixes, methods, SR, full_metrics_noises=("white",), progress=False)
+    full = only_white[only_white.pesq.notna()]
+    assert set(full.noise) == {"white"} and set(full.snr) == {0.0}
+    table = E.summarize(scores, snr=0)
+    assert list(table.index) == list(methods)
+    assert table.loc["oracle ratio mask", ("si_sdr", "white")] > table.loc["noisy", ("si_sdr", "white")]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    assert E.plot_results(scores, "si_sdr", improvement=True) is not None
+    assert E.plot_spectrograms({"a": clean, "b": mixes[0]["mix"]}, SR, title="t") is not None
+
+
+def test_exercise_checks_give_specific_feedback():
+    from course_utils.exercises import ExerciseFeedback
+    from course_utils.exercises import ch05
+
+    good = {"assumption": "b", "musical_noise": "b", "alpha": "a", "phase": "b", "babble": "c"}
+    assert ch05.check_quiz(good)
+    with pytest.raises(ExerciseFeedback, match="alpha"):
+        ch05.check_quiz({**good, "alpha": "b"})
+    with pytest.raises(ExerciseFeedback, match="missing"):
+        ch05.check_quiz({"alpha": "a"})
+
+    def right(P, N, alpha, beta):
+        sub = P - alpha * N
+        return np.where(sub > beta * N, sub, beta * N)
+
+    assert ch05.check_subtract_with_floor(right)
+    with pytest.raises(ExerciseFeedback, match="floor is beta"):
+        ch05.check_subtract_with_floor(lambda P, N, a, b: np.maximum(P - a * N, 0) if b == 0 else np.maximum(P - a * N, 0))
+    with pytest.raises(ExerciseFeedback, match="negative"):
+        ch05.check_subtract_with_floor(lambda P, N, a, b: P - a * N)
+    assert ch05.check_si_sdr(si_sdr)
+    from course_utils.metrics.enhancement import snr
+
+    with pytest.raises(ExerciseFeedback, match="plain SNR"):
+        ch05.check_si_sdr(snr)
+    with pytest.raises(NotImplementedError, match="not implemented"):
+        ch05.check_si_sdr(lambda r, e: (_ for _ in ()).throw(NotImplementedError()))
