@@ -1,0 +1,147 @@
+"""Speaker-verification metrics: EER, minDCF and the DET curve, from target/non-target scores.
+
+Taught in ``notebooks/03_speaker_verification.ipynb`` (and used again in chapter 7).
+
+Conventions follow SpeechBrain's ``EER(positive_scores, negative_scores) -> (eer, threshold)``:
+
+* a trial is **accepted** when ``score > threshold`` and rejected when ``score <= threshold``;
+* the false-rejection rate (FRR, miss rate) is the fraction of target ("positive") scores that
+  are rejected, the false-acceptance rate (FAR, false-alarm rate) the fraction of non-target
+  ("negative") scores that are accepted;
+* candidate thresholds are every distinct score and the midpoints between neighbours.
+
+The rates are counted with sorted arrays and :func:`numpy.searchsorted`, so a list of a million
+trials costs a sort, not a (thresholds x trials) matrix. ``tests/test_metrics_verification.py``
+checks them against :func:`sklearn.metrics.roc_curve` and a case worked out by hand.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["rates_at", "candidate_thresholds", "det_curve", "eer", "min_dcf"]
+
+
+def _scores(x, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64).ravel()
+    if a.size == 0:
+        raise ValueError(f"{name}: no scores given (need at least one trial)")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: {int((~np.isfinite(a)).sum())} scores are NaN or infinite")
+    return a
+
+
+def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, np.ndarray]:
+    """False-acceptance and false-rejection rates at given thresholds.
+
+    Parameters
+    ----------
+    positive_scores, negative_scores : array-like
+        Scores of target trials (same speaker) and non-target trials (different speakers).
+    thresholds : array-like
+        Decision thresholds; a trial is accepted when ``score > threshold``.
+
+    Returns
+    -------
+    far, frr : np.ndarray
+        ``far[i]`` = fraction of negatives ``> thresholds[i]``;
+        ``frr[i]`` = fraction of positives ``<= thresholds[i]``.
+    """
+    pos = np.sort(_scores(positive_scores, "positive_scores"))
+    neg = np.sort(_scores(negative_scores, "negative_scores"))
+    thr = np.asarray(thresholds, dtype=np.float64)
+    frr = np.searchsorted(pos, thr, side="right") / pos.size
+    far = 1.0 - np.searchsorted(neg, thr, side="right") / neg.size
+    return far, frr
+
+
+def candidate_thresholds(positive_scores, negative_scores) -> np.ndarray:
+    """Every distinct score plus the midpoints between neighbours, ascending (SpeechBrain's set)."""
+    s = np.unique(np.concatenate([_scores(positive_scores, "positive_scores"),
+                                  _scores(negative_scores, "negative_scores")]))
+    return np.sort(np.concatenate([s, (s[:-1] + s[1:]) / 2.0]))
+
+
+def det_curve(positive_scores, negative_scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The detection-error trade-off: FAR and FRR at every distinct score.
+
+    Parameters
+    ----------
+    positive_scores, negative_scores : array-like
+        Target and non-target trial scores.
+
+    Returns
+    -------
+    far, frr, thresholds : np.ndarray
+        One point per threshold, thresholds ascending, so FAR falls and FRR rises. The first
+        threshold lies just below the lowest score (everything accepted: FAR 1, FRR 0).
+        Plot ``norm.ppf(far)`` against ``norm.ppf(frr)`` for the DET plot
+        (:func:`course_utils.verification.plot_det`).
+    """
+    pos = _scores(positive_scores, "positive_scores")
+    neg = _scores(negative_scores, "negative_scores")
+    s = np.unique(np.concatenate([pos, neg]))
+    thresholds = np.concatenate([[np.nextafter(s[0], -np.inf)], s])
+    far, frr = rates_at(pos, neg, thresholds)
+    return far, frr, thresholds
+
+
+def eer(positive_scores, negative_scores) -> tuple[float, float]:
+    """Equal error rate and its threshold (SpeechBrain's ``EER``).
+
+    At each candidate threshold (:func:`candidate_thresholds`) FAR and FRR are counted; the
+    threshold where ``|FAR - FRR|`` is smallest is chosen and the EER reported as
+    ``(FAR + FRR) / 2`` there (with finitely many trials the two rates rarely meet exactly).
+
+    Parameters
+    ----------
+    positive_scores, negative_scores : array-like
+        Target and non-target trial scores (higher = more likely the same speaker).
+
+    Returns
+    -------
+    eer : float
+        Equal error rate as a fraction in [0, 1] (multiply by 100 for %).
+    threshold : float
+        Accept when ``score > threshold``.
+    """
+    thr = candidate_thresholds(positive_scores, negative_scores)
+    far, frr = rates_at(positive_scores, negative_scores, thr)
+    i = int(np.argmin(np.abs(far - frr)))
+    return float((far[i] + frr[i]) / 2.0), float(thr[i])
+
+
+def min_dcf(
+    positive_scores,
+    negative_scores,
+    p_target: float = 0.01,
+    c_miss: float = 1.0,
+    c_fa: float = 1.0,
+    *,
+    normalize: bool = True,
+) -> tuple[float, float]:
+    """Minimum of the NIST detection cost function and its threshold.
+
+    ``DCF(t) = c_miss * FRR(t) * p_target + c_fa * FAR(t) * (1 - p_target)``, minimised over the
+    candidate thresholds. With ``normalize=True`` (the NIST SRE / VoxCeleb convention) it is
+    divided by ``min(c_miss * p_target, c_fa * (1 - p_target))``, the cost of the better of
+    "accept everything" and "reject everything", so 1.0 means the system is useless at this
+    operating point. ``normalize=False`` gives SpeechBrain's ``minDCF`` value.
+
+    Returns
+    -------
+    min_dcf : float
+    threshold : float
+        Accept when ``score > threshold``.
+    """
+    if not 0.0 < p_target < 1.0:
+        raise ValueError(f"min_dcf: p_target must be in (0, 1), got {p_target}")
+    if c_miss <= 0 or c_fa <= 0:
+        raise ValueError(f"min_dcf: costs must be positive, got c_miss={c_miss}, c_fa={c_fa}")
+    thr = candidate_thresholds(positive_scores, negative_scores)
+    far, frr = rates_at(positive_scores, negative_scores, thr)
+    dcf = c_miss * frr * p_target + c_fa * far * (1.0 - p_target)
+    i = int(np.argmin(dcf))
+    value = float(dcf[i])
+    if normalize:
+        value /= min(c_miss * p_target, c_fa * (1.0 - p_target))
+    return value, float(thr[i])
