@@ -16,22 +16,22 @@ __all__ = ["player", "players"]
 
 
 def player(y: np.ndarray, sr: int, label: str = "", *, normalize: bool = True):
-    """An ``IPython.display.Audio`` player with a caption; display it or put it in :func:`players`.
+    """A captioned audio player widget; display it, or put several in :func:`players`.
 
-    ``normalize=False`` keeps the level, so that a quieter signal also sounds quieter.
+    The player is an HTML ``<audio>`` element (``IPython.display.Audio``'s markup) inside an
+    ``ipywidgets.HTML``; no ``Output`` widget is involved, which keeps long clips from stalling
+    headless notebook runs. ``normalize=False`` keeps the level, so a quieter signal sounds quieter.
     """
     import ipywidgets as W
-    from IPython.display import Audio, display
+    from IPython.display import Audio
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"player {label!r}: expected a non-empty mono signal, got shape {y.shape}")
     if not normalize:
         y = np.clip(y, -1.0, 1.0)
-    out = W.Output()
-    with out:
-        display(Audio(y, rate=sr, normalize=normalize))
-    return W.VBox([W.HTML(f"<b>{label}</b>"), out]) if label else out
+    audio = W.HTML(Audio(y, rate=sr, normalize=normalize)._repr_html_())
+    return W.VBox([W.HTML(f"<b>{label}</b>"), audio]) if label else audio
 
 
 def players(signals: Mapping[str, np.ndarray], sr: int, *, normalize: bool = True):
