@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..audio import check_audio
+from ..synth.music import CHORD_LABELS  # the 24 major/minor triads in mir_eval syntax
 
 __all__ = [
     "CHORD_LABELS",
@@ -25,9 +26,6 @@ __all__ = [
     "evaluate_chords",
 ]
 
-_ROOTS = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-#: The 24 major/minor triads in mir_eval syntax.
-CHORD_LABELS = tuple(f"{r}:maj" for r in _ROOTS) + tuple(f"{r}:min" for r in _ROOTS)
 
 
 def chroma(y: np.ndarray, sr: int, *, kind: str = "cqt", hop_length: int = 2048) -> np.ndarray:
