@@ -34,7 +34,7 @@ exercises: setup
 	$(BIN)/python -m course_utils.exercises.build
 
 bench: setup
-	$(BIN)/python scripts/benchmark.py
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python scripts/benchmark.py
 
 fetch: setup
 	$(BIN)/python -m course_utils.datasets fetch

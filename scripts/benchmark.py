@@ -3,6 +3,7 @@
     python scripts/benchmark.py                      # chapter notebooks, cold then warm cache
     python scripts/benchmark.py solutions/*.ipynb    # any notebooks
     python scripts/benchmark.py --no-warm            # cold cache only
+    python scripts/benchmark.py --keep runs/         # also save the executed notebooks there
 
 "Cold" runs with an empty feature/model cache (a fresh ``COURSE_CACHE_DIR``), as a first run or CI
 does; "warm" runs again with that cache filled, as a student's second run does. Peak memory is the
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_one(path: Path) -> None:
+def run_one(path: Path, keep: Path | None = None) -> None:
     """Execute one notebook in this process's kernel; print 'seconds peak_mb'. (Internal.)"""
     import nbformat
     from nbclient import NotebookClient
@@ -34,11 +35,15 @@ def run_one(path: Path) -> None:
     NotebookClient(nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel, reaped at shutdown
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, keep / path.name)
     print(f"{seconds:.1f} {peak_kb / 1024:.0f}")
 
 
-def measure(path: Path, env: dict[str, str]) -> tuple[float, float] | str:
-    proc = subprocess.run([sys.executable, __file__, "--one", str(path)], env=env, capture_output=True, text=True)
+def measure(path: Path, env: dict[str, str], keep: Path | None = None) -> tuple[float, float] | str:
+    cmd = [sys.executable, __file__, "--one", str(path)] + (["--keep", str(keep)] if keep else [])
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         return "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
     seconds, mb = proc.stdout.split()[-2:]
@@ -49,10 +54,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--no-warm", action="store_true", help="skip the second (warm cache) run")
+    parser.add_argument("--keep", type=Path, help="save the executed notebooks (cold run) in this folder")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        run_one(args.one)
+        run_one(args.one, args.keep)
         return 0
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     data = os.environ.get("COURSE_DATA_DIR") or "data/ (or the synthetic fallback)"
@@ -63,7 +69,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="course-bench-") as cache:
         env = dict(os.environ, COURSE_CACHE_DIR=cache, TQDM_DISABLE="1", MPLBACKEND="Agg")
         for nb in notebooks:
-            cold = measure(nb.resolve(), env)
+            cold = measure(nb.resolve(), env, args.keep.resolve() if args.keep else None)
             warm = None if args.no_warm or isinstance(cold, str) else measure(nb.resolve(), env)
             name = nb.resolve().relative_to(ROOT) if nb.resolve().is_relative_to(ROOT) else nb
             if isinstance(cold, str):
