@@ -12,12 +12,14 @@ STAMP := $(VENV)/.course-installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml course_utils/warmup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# numba's cache is not safe under concurrent compilation: compile librosa's functions once, here
+	$(BIN)/python -m course_utils.warmup >/dev/null
 	touch $(STAMP)
 
 course: setup

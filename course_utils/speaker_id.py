@@ -138,11 +138,12 @@ class GMMUBMIdentifier:
 class RawWaveformCNN(torch.nn.Module):
     """A 1-D CNN on raw samples (M5-style, Dai et al. 2017): learnt filterbank, then pooling.
 
-    Input ``(batch, samples)``; output class logits. The first layer's long kernels play the role
-    of a filterbank that the network learns instead of the mel scale.
+    Input ``(batch, samples)``; output class logits. The first layer's long kernels (80 samples,
+    10 ms at 8 kHz, moved ``stride`` samples at a time) play the role of a filterbank that the
+    network learns instead of the mel scale.
     """
 
-    def __init__(self, n_classes: int, channels: int = 32):
+    def __init__(self, n_classes: int, channels: int = 32, stride: int = 8):
         super().__init__()
         nn = torch.nn
 
@@ -151,7 +152,7 @@ class RawWaveformCNN(torch.nn.Module):
                                  nn.BatchNorm1d(c_out), nn.ReLU(), nn.MaxPool1d(pool))
 
         self.features = nn.Sequential(
-            block(1, channels, 80, stride=4), block(channels, channels, 3),
+            block(1, channels, 80, stride=stride), block(channels, channels, 3),
             block(channels, 2 * channels, 3), block(2 * channels, 2 * channels, 3, pool=2),
         )
         self.head = nn.Linear(2 * channels, n_classes)
