@@ -28,6 +28,7 @@ __all__ = [
     "SPEAKER_FEATURE_NAMES",
     "log_mel",
     "extract_cached",
+    "n_jobs_for",
 ]
 
 
@@ -144,6 +145,35 @@ def _fingerprint(func: Callable) -> str:
     return "\n".join(parts)
 
 
+#: Corpora smaller than this are extracted in-process (starting workers costs a few seconds).
+PARALLEL_MIN_FILES = 200
+
+
+def n_jobs_for(n_files: int, n_jobs: int | None = None) -> int:
+    """How many processes :func:`extract_cached` uses for ``n_files`` files.
+
+    ``n_jobs`` if given, else the environment variable ``COURSE_N_JOBS``, else every core (at
+    most 8). Below :data:`PARALLEL_MIN_FILES` files: one. ``make test`` sets ``COURSE_N_JOBS=1``,
+    because it already runs two notebooks at a time.
+    """
+    if n_jobs is None:
+        env = os.environ.get("COURSE_N_JOBS", "").strip()
+        if env:
+            try:
+                n_jobs = int(env)
+            except ValueError:
+                raise ValueError(f"COURSE_N_JOBS must be an integer, got {env!r}") from None
+        else:
+            n_jobs = min(os.cpu_count() or 1, 8)
+    if n_files < PARALLEL_MIN_FILES:
+        return 1
+    return max(1, min(int(n_jobs), n_files))
+
+
+def _one_file(path: Path, func: Callable[..., np.ndarray], sr: int, params: dict) -> np.ndarray:
+    return np.asarray(func(load_audio(path, sr=sr), sr, **params))
+
+
 def extract_cached(
     paths: Sequence[str | os.PathLike],
     func: Callable[..., np.ndarray],
@@ -151,6 +181,7 @@ def extract_cached(
     sr: int = 16000,
     name: str | None = None,
     progress: bool = True,
+    n_jobs: int | None = None,
     **params,
 ) -> np.ndarray | list[np.ndarray]:
     """Apply ``func(y, sr, **params)`` to every file in ``paths``; cache the results on disk.
@@ -158,6 +189,9 @@ def extract_cached(
     The cache key covers the files (path, size, modification time), ``sr``, ``params`` and the
     source code of ``func`` and of its module, so changing any of them recomputes. Results are kept as NPZ in
     ``data/cache/features`` (delete the folder to start over).
+
+    ``n_jobs`` worker processes share the files (see :func:`n_jobs_for`); the results do not depend
+    on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.
 
     Returns
     -------
@@ -186,9 +220,17 @@ def extract_cached(
 
     # Per-file work is made of small matrix products: extra BLAS threads only spin and wait
     # (tens of times slower when two notebooks share two cores).
+    jobs = n_jobs_for(len(files), n_jobs)
     with threadpool_limits(limits=1, user_api="blas"):
-        out = [np.asarray(func(load_audio(p, sr=sr), sr, **params))
-               for p in tqdm(files, desc=label, disable=not progress, leave=False)]
+        if jobs > 1:
+            from joblib import Parallel, delayed
+
+            # loky workers: fresh processes, one math thread each; results come back in order
+            run = Parallel(n_jobs=jobs, backend="loky", return_as="generator", batch_size=8)
+            it = run(delayed(_one_file)(p, func, sr, params) for p in files)
+        else:
+            it = (_one_file(p, func, sr, params) for p in files)
+        out = list(tqdm(it, total=len(files), desc=label, disable=not progress, leave=False))
     tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
     if out and all(o.shape == out[0].shape for o in out):
         result: np.ndarray | list[np.ndarray] = np.stack(out)
