@@ -63,6 +63,7 @@ __all__ = [
     "make_trials",
     "trial_scores",
     "evaluate_trials",
+    "ScoreFusion",
     "room_impulse_response",
     "simulate_replay",
     "add_noise",
@@ -669,6 +670,47 @@ def evaluate_trials(trials: pd.DataFrame, scores: np.ndarray, mask: np.ndarray |
     e, thr = eer(pos, neg)
     d, _ = min_dcf(pos, neg, p_target=p_target)
     return {"eer": e, "min_dcf": d, "threshold": thr, "n_target": int(pos.size), "n_nontarget": int(neg.size)}
+
+
+class ScoreFusion:
+    """Score-level fusion by logistic regression (standard NIST SRE practice).
+
+    Each system's trial scores are standardised (mean/std of the development scores), then a
+    logistic regression learns one weight per system and a bias from development trials with
+    known labels (``fit``). ``fuse`` returns the fused score, a calibrated log-odds. The weights
+    must be learned on trials of speakers that are neither in the test set nor, ideally, in the
+    embedders' training set. Taught in ``notebooks/03_speaker_verification.ipynb``.
+    """
+
+    def __init__(self, C: float = 1.0):
+        self.C = float(C)
+
+    def fit(self, scores: np.ndarray, target: Sequence[bool]) -> "ScoreFusion":
+        """``scores``: ``(n_trials, n_systems)``; ``target``: True for same-speaker trials."""
+        from sklearn.linear_model import LogisticRegression
+
+        S = np.asarray(scores, dtype=np.float64)
+        t = np.asarray(target, dtype=bool)
+        if S.ndim != 2 or S.shape[0] != t.size:
+            raise ValueError(f"ScoreFusion.fit: scores must be (n_trials, n_systems) with one row per label; "
+                             f"got shape {S.shape} and {t.size} labels")
+        if not np.all(np.isfinite(S)):
+            raise ValueError("ScoreFusion.fit: scores contain NaN or inf")
+        if t.all() or not t.any():
+            raise ValueError("ScoreFusion.fit: need both target and non-target trials")
+        self.mean_, self.std_ = S.mean(0), S.std(0) + 1e-12
+        lr = LogisticRegression(C=self.C, class_weight="balanced").fit((S - self.mean_) / self.std_, t)
+        self.weights_, self.bias_ = lr.coef_[0].copy(), float(lr.intercept_[0])
+        return self
+
+    def fuse(self, scores: np.ndarray) -> np.ndarray:
+        """Fused score of each trial (``(n_trials, n_systems)`` in, ``(n_trials,)`` out)."""
+        if not hasattr(self, "weights_"):
+            raise VerificationError("ScoreFusion.fuse: call fit() on development trials first")
+        S = np.asarray(scores, dtype=np.float64)
+        if S.ndim != 2 or S.shape[1] != self.weights_.size:
+            raise ValueError(f"ScoreFusion.fuse: expected (n_trials, {self.weights_.size}) scores, got {S.shape}")
+        return ((S - self.mean_) / self.std_) @ self.weights_ + self.bias_
 
 
 # ------------------------------------------------------------------------------------ attacks

@@ -434,3 +434,26 @@ def test_plots_are_labelled():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_score_fusion_learns_weights_and_rejects_bad_input():
+    from course_utils.verification import ScoreFusion, VerificationError
+
+    rng = np.random.default_rng(0)
+    target = np.repeat([True, False], [200, 600])
+    good = np.where(target, 1.0, -1.0) + rng.normal(0, 1.0, target.size)      # informative system
+    noise = rng.normal(0, 1.0, target.size) * 100                              # useless, on another scale
+    S = np.column_stack([good, noise])
+    fus = ScoreFusion().fit(S, target)
+    assert fus.weights_[0] > 0.5 and abs(fus.weights_[1]) < 0.2 * fus.weights_[0]
+    fused = fus.fuse(S)
+    assert fused.shape == (target.size,)
+    assert fused[target].mean() > 0 > fused[~target].mean()       # calibrated log-odds around 0
+    with pytest.raises(VerificationError, match="fit"):
+        ScoreFusion().fuse(S)
+    with pytest.raises(ValueError, match="n_trials"):
+        fus.fuse(S[:, :1])
+    with pytest.raises(ValueError, match="both target and non-target"):
+        ScoreFusion().fit(S, np.ones(target.size, bool))
+    with pytest.raises(ValueError, match="NaN"):
+        ScoreFusion().fit(np.where(target[:, None], np.nan, S), target)

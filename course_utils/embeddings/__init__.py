@@ -12,6 +12,14 @@ Every kind follows the :class:`Embedder` protocol (``name``, ``sr``, ``dim``, ``
 ``embed_paths``). Trained weights are kept under ``cache_dir("models")`` as a torch
 ``state_dict`` (``.pt``) or NPZ plus a JSON sidecar (configuration and training curves), keyed by
 kind, training files, seed and the code that trains them. Nothing is pickled.
+
+**Shipped checkpoints.** For the real RAVDESS training sets (actors 1-16, and the development
+models on actors 1-12 used by chapter 3's back-end/fusion choices), ``course_utils/checkpoints/``
+holds the weights trained by ``scripts/train_embedding_checkpoints.py`` with exactly the code and
+configuration below (the script reproduces them bit for bit: ``--check``). :func:`load_or_train`
+uses one only when kind, configuration, seed, training files (by actor folder and file name) and the
+training code all match, after verifying its SHA-256; otherwise (synthetic corpus, other files,
+changed code) it trains as before. The weights are derived from RAVDESS (CC BY-NC-SA 4.0).
 """
 from __future__ import annotations
 
@@ -29,6 +37,8 @@ from .base import MIN_DURATION, SR, Embedder, file_stamp, prepare_audio, speech_
 
 __all__ = [
     "KINDS",
+    "CHECKPOINT_DIR",
+    "shipped_checkpoint",
     "CONFIGS",
     "MIN_DURATION",
     "Embedder",
@@ -53,6 +63,57 @@ CONFIGS: dict[str, dict] = {
                     utts_per_speaker=4, n_frames=160, margin=0.3, mining="all", lr=3e-3),
     "resemblyzer": dict(),
 }
+
+
+#: Folder of the shipped checkpoints and their manifest (written by scripts/train_embedding_checkpoints.py).
+CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def portable_key(kind: str, train_df, seed: int = 0) -> str:
+    """Machine-independent identity of a training run: kind, configuration, seed, training code and
+    the training files named by ``<actor folder>/<file stem>`` (so a 48 kHz WAV and a 16 kHz FLAC copy
+    of RAVDESS give the same key) with their speakers, in order."""
+    ids = [f"{Path(p).parent.name}/{Path(p).stem}" for p in train_df["path"]]
+    payload = [kind, CONFIGS[kind], seed, ids, [str(s) for s in train_df["speaker"]], _code_digest()]
+    return f"{kind}-{hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()[:16]}"
+
+
+def _is_synthetic(train_df) -> bool:
+    if getattr(train_df, "attrs", {}).get("synthetic"):
+        return True
+    from ..paths import cache_dir
+
+    synth_root = str(cache_dir("synthetic").resolve())
+    return any(str(Path(p).resolve()).startswith(synth_root) for p in list(train_df["path"])[:1])
+
+
+def shipped_checkpoint(kind: str, train_df=None, *, seed: int = 0) -> dict | None:
+    """The manifest entry of a shipped checkpoint trained on exactly ``train_df``, or ``None``.
+
+    ``None`` for the synthetic corpus, other training files, another seed, or when the training code
+    or configuration changed since the checkpoint was made (then :func:`load_or_train` trains).
+    """
+    manifest = CHECKPOINT_DIR / "embeddings_manifest.json"
+    if kind not in KINDS or kind == "resemblyzer" or not manifest.exists():
+        return None
+    if train_df is None:
+        train_df = default_train_df()
+    if len(train_df) == 0 or _is_synthetic(train_df):
+        return None
+    key = portable_key(kind, train_df, seed)
+    for entry in json.loads(manifest.read_text())["checkpoints"]:
+        if entry["key"] == key:
+            return dict(entry, path=str(CHECKPOINT_DIR / entry["file"]))
+    return None
 
 
 def default_train_df():
@@ -88,9 +149,17 @@ def model_path(kind: str, train_df=None, *, seed: int = 0) -> Path:
 
     if train_df is None:
         train_df = default_train_df()
-    key = _model_key(kind, train_df, seed)
+    ck = shipped_checkpoint(kind, train_df, seed=seed)
+    if ck is not None:
+        return Path(ck["path"])
+    return _cache_path(kind, train_df, seed)
+
+
+def _cache_path(kind: str, train_df, seed: int) -> Path:
+    from ..paths import cache_dir
+
     ext = ".pt" if kind in ("xvector_ce", "xvector_aam", "dvector") else ".npz"
-    return cache_dir("models") / f"{key}{ext}"
+    return cache_dir("models") / f"{_model_key(kind, train_df, seed)}{ext}"
 
 
 @contextlib.contextmanager
@@ -223,7 +292,8 @@ def load_or_train(kind: str, train_df=None, *, seed: int = 0, progress: bool = T
     -------
     Embedder
         With ``history`` (training curves) and ``info`` (configuration, speakers, training CPU
-        seconds, ``"from_cache"``) filled in.
+        seconds, ``"from_cache"``, ``"trained_where"``: shipped checkpoint, trained in this run, or
+        loaded from the cache) filled in.
     """
     if kind not in KINDS:
         raise ValueError(f"load_or_train: unknown kind {kind!r}; choose one of {KINDS}")
@@ -236,7 +306,28 @@ def load_or_train(kind: str, train_df=None, *, seed: int = 0, progress: bool = T
     if train_df is None:
         train_df = default_train_df()
     _check_train_df(train_df)
-    path = model_path(kind, train_df, seed=seed)
+    ck = shipped_checkpoint(kind, train_df, seed=seed)
+    if ck is not None:
+        path = Path(ck["path"])
+        digest = sha256_file(path) if path.exists() else "missing"
+        if digest == ck["sha256"]:
+            import torch
+
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            if kind in ("mfcc_stats", "ivector"):
+                state = {k: v.numpy() for k, v in state.items()}
+            meta = json.loads(path.with_suffix(".json").read_text())
+            emb = _build(kind, state, meta["info"], ck["key"])
+            emb.info = dict(meta["info"], from_cache=True, path=str(path), sha256=digest,
+                            trained_where="shipped checkpoint, trained by scripts/train_embedding_checkpoints.py")
+            emb.history = {k: list(v) for k, v in meta["history"].items()}
+            return emb
+        import warnings
+
+        warnings.warn(f"load_or_train: shipped checkpoint {path} fails its SHA-256 check ({digest[:12]} != "
+                      f"{ck['sha256'][:12]}); training {kind!r} instead. Re-create it with "
+                      "`python scripts/train_embedding_checkpoints.py`.", stacklevel=2)
+    path = _cache_path(kind, train_df, seed)
     key = path.stem
     sidecar = path.with_suffix(".json")
     with _lock(path):
@@ -262,6 +353,7 @@ def load_or_train(kind: str, train_df=None, *, seed: int = 0, progress: bool = T
             with np.load(path, allow_pickle=False) as z:
                 state = {k: z[k] for k in z.files}
     emb = _build(kind, state, meta["info"], key)
-    emb.info = dict(meta["info"], from_cache=from_cache, path=str(path))
+    emb.info = dict(meta["info"], from_cache=from_cache, path=str(path),
+                    trained_where="loaded from the cache" if from_cache else "trained in this run")
     emb.history = {k: list(v) for k, v in meta["history"].items()}
     return emb

@@ -91,6 +91,9 @@ def file_stamp(paths: Iterable[str | os.PathLike]) -> list[tuple[str, int, int]]
     return out
 
 
+_ACTIVE_LIMITS: list[int] = []
+
+
 @contextlib.contextmanager
 def torch_threads(n: int = 1):
     """Run torch and the BLAS/OpenMP pools with ``n`` threads inside the block (restored afterwards).
@@ -101,12 +104,17 @@ def torch_threads(n: int = 1):
     import torch
     from threadpoolctl import threadpool_limits
 
+    if _ACTIVE_LIMITS and _ACTIVE_LIMITS[-1] == n and torch.get_num_threads() == n:
+        yield  # already limited by an enclosing block (threadpoolctl costs a few ms per call)
+        return
     old = torch.get_num_threads()
     torch.set_num_threads(n)
+    _ACTIVE_LIMITS.append(n)
     try:
         with threadpool_limits(limits=n):
             yield
     finally:
+        _ACTIVE_LIMITS.pop()
         torch.set_num_threads(old)
 
 

@@ -1,0 +1,98 @@
+"""Train the course's speaker-embedding checkpoints that ship in ``course_utils/checkpoints/``.
+
+    python scripts/train_embedding_checkpoints.py            # (re)write the checkpoints + manifest
+    python scripts/train_embedding_checkpoints.py --check    # retrain in a temp folder, compare SHA-256
+
+Needs the real RAVDESS (``COURSE_DATA_DIR`` or ``python -m course_utils.datasets fetch``); it refuses
+the synthetic stand-in. It runs :func:`course_utils.embeddings._train` -- the very function
+``load_or_train`` calls in a notebook -- with the configurations in ``course_utils.embeddings.CONFIGS``,
+seed 0, one CPU thread, on two training sets:
+
+* ``train``: RAVDESS actors 1-16, the models chapters 2, 3, 7 and 8 use;
+* ``dev``: RAVDESS actors 1-12, the development models chapter 3 uses to choose back-ends and
+  learn score-fusion weights on actors 13-16 (actors 17-24 are never used for any choice).
+
+Each checkpoint is a torch ``state_dict`` (``<kind>-<split>.pt``, loadable with
+``torch.load(..., weights_only=True)``) with a JSON sidecar (configuration, speakers, training CPU
+seconds, training curves). ``embeddings_manifest.json`` records each file's SHA-256 and the portable key
+(kind, configuration, seed, training code, training files) that ``load_or_train`` matches before using
+it. Training is deterministic (fixed seeds, one thread), so ``--check`` reproduces the same bytes on
+the same torch/NumPy versions. The weights are derived from RAVDESS (CC BY-NC-SA 4.0, see data/README.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TRAINED_KINDS = ("mfcc_stats", "ivector", "xvector_ce", "xvector_aam", "dvector")
+SPLITS = {"train": 16, "dev": 12}   # split name -> last training actor
+
+
+def train_all(out_dir: Path, progress: bool = True) -> list[dict]:
+    import numpy as np
+    import torch
+
+    from course_utils import embeddings as E
+    from course_utils.embeddings.base import torch_threads
+
+    full = E.default_train_df()
+    if full.attrs.get("synthetic"):
+        raise SystemExit("train_embedding_checkpoints: the real RAVDESS is needed (found only the synthetic stand-in); "
+                         "set COURSE_DATA_DIR or run `python -m course_utils.datasets fetch`")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for split, last_actor in SPLITS.items():
+        train_df = full[full["actor"] <= last_actor].reset_index(drop=True)
+        train_df.attrs.update(full.attrs)
+        for kind in TRAINED_KINDS:
+            t0 = time.time()
+            with torch_threads(1):
+                state, info, history = E._train(kind, train_df, 0, progress)
+            if kind in ("mfcc_stats", "ivector"):     # NumPy arrays -> tensors, so every checkpoint is a state_dict
+                state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+            info.update(train_actors=f"RAVDESS actors 1-{last_actor}", split=split,
+                        trained_by="scripts/train_embedding_checkpoints.py")
+            name = f"{kind}-{split}.pt"
+            torch.save(state, out_dir / name)
+            (out_dir / name).with_suffix(".json").write_text(json.dumps(dict(info=info, history=history), indent=1))
+            entries.append(dict(kind=kind, split=split, file=name, key=E.portable_key(kind, train_df, 0),
+                                sha256=E.sha256_file(out_dir / name), train_actors=f"1-{last_actor}",
+                                n_files=int(len(train_df)), train_cpu_seconds=info["train_cpu_seconds"]))
+            print(f"{name}: {info['train_cpu_seconds']} s CPU ({time.time() - t0:.0f} s wall), "
+                  f"sha256 {entries[-1]['sha256'][:16]}", flush=True)
+    return entries
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="retrain into a temporary folder and compare SHA-256")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from course_utils.embeddings import CHECKPOINT_DIR
+
+    if args.check:
+        manifest = json.loads((CHECKPOINT_DIR / "embeddings_manifest.json").read_text())
+        want = {e["file"]: e for e in manifest["checkpoints"]}
+        with tempfile.TemporaryDirectory() as tmp:
+            got = train_all(Path(tmp), progress=not args.no_progress)
+        bad = [e["file"] for e in got if e["file"] not in want
+               or (e["sha256"], e["key"]) != (want[e["file"]]["sha256"], want[e["file"]]["key"])]
+        print("all checkpoints reproduced exactly" if not bad else f"NOT reproduced: {bad}")
+        return 1 if bad else 0
+    entries = train_all(CHECKPOINT_DIR, progress=not args.no_progress)
+    (CHECKPOINT_DIR / "embeddings_manifest.json").write_text(json.dumps(dict(
+        note="Speaker-embedding weights trained on RAVDESS (CC BY-NC-SA 4.0) by scripts/train_embedding_checkpoints.py; "
+             "non-commercial use only. load_or_train verifies each file's sha256 before loading.",
+        checkpoints=entries), indent=1))
+    print(f"wrote {len(entries)} checkpoints and embeddings_manifest.json to {CHECKPOINT_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
