@@ -51,6 +51,9 @@ __all__ = [
     "MaskNet",
     "train_mask_net",
     "load_or_train_mask_net",
+    "load_pretrained_mask_net",
+    "MASKNET_RECIPE",
+    "TRAIN_NOISE_SECONDS",
     "mask_net_enhance",
     "make_mixtures",
     "enhance_methods",
@@ -472,29 +475,54 @@ def _build_masknet():
         Input: the noisy log-power STFT ``(batch, frames, 257)``, normalised per utterance.
         A frame-wise linear layer, a GRU (bidirectional by default: it sees the whole utterance;
         ``bidirectional=False`` makes it causal, as a real-time system must be) and a linear layer
-        with a sigmoid give a ratio mask in [0, 1] per STFT bin.
+        with a sigmoid give a ratio mask in [0, 1] per STFT bin -- or, with ``n_bands > 0``, one
+        gain per mel band, interpolated linearly to the STFT bins (RNNoise-style: fewer outputs,
+        a smoother mask).
         """
 
-        def __init__(self, n_freq: int = 257, hidden: int = 96, layers: int = 1, bidirectional: bool = True):
+        def __init__(self, n_freq: int = 257, hidden: int = 96, layers: int = 1, bidirectional: bool = True,
+                     n_bands: int = 0):
             super().__init__()
             self.n_freq, self.hidden, self.layers, self.bidirectional = n_freq, hidden, layers, bidirectional
+            self.n_bands = int(n_bands)
             self.inp = nn.Sequential(nn.Linear(n_freq, hidden), nn.ReLU())
             self.gru = nn.GRU(hidden, hidden, num_layers=layers, batch_first=True, bidirectional=bidirectional)
-            self.out = nn.Linear(hidden * (2 if bidirectional else 1), n_freq)
+            self.out = nn.Linear(hidden * (2 if bidirectional else 1), self.n_bands or n_freq)
+            if self.n_bands:
+                self.register_buffer("interp", torch.from_numpy(_band_interp(self.n_bands, n_freq)), persistent=False)
 
         def forward(self, logpow):  # (B, T, F) -> mask (B, T, F)
             mu = logpow.mean(dim=(1, 2), keepdim=True)
             sd = logpow.std(dim=(1, 2), keepdim=True) + 1e-5
             h = self.inp((logpow - mu) / sd)
             h, _ = self.gru(h)
-            return torch.sigmoid(self.out(h))
+            mask = torch.sigmoid(self.out(h))
+            return mask @ self.interp if self.n_bands else mask
 
     return MaskNet
 
 
-def MaskNet(n_freq: int = 257, hidden: int = 96, layers: int = 1, bidirectional: bool = True):
-    """Create the chapter's mask network (a ``torch.nn.Module``); see :func:`train_mask_net`."""
-    return _build_masknet()(n_freq=n_freq, hidden=hidden, layers=layers, bidirectional=bidirectional)
+def _band_interp(n_bands: int, n_freq: int, sr: int = NET_SR) -> np.ndarray:
+    """``(n_bands, n_freq)`` matrix that turns per-band gains into per-bin gains: triangular mel
+    filters normalised so that every bin's weights sum to 1 (linear interpolation between band centres)."""
+    import librosa
+
+    if n_bands < 2:
+        raise ValueError(f"n_bands must be 0 (one gain per bin) or >= 2, got {n_bands}")
+    fb = librosa.filters.mel(sr=sr, n_fft=2 * (n_freq - 1), n_mels=n_bands, norm=None, fmin=0.0, fmax=sr / 2)
+    centre = np.argmax(fb, axis=1)
+    for j in np.where(fb.sum(axis=0) <= 1e-8)[0]:  # bins no filter covers (the edges): nearest band
+        fb[int(np.argmin(np.abs(centre - j))), j] = 1.0
+    return (fb / fb.sum(axis=0, keepdims=True)).astype(np.float32)
+
+
+def MaskNet(n_freq: int = 257, hidden: int = 96, layers: int = 1, bidirectional: bool = True, n_bands: int = 0):
+    """Create the chapter's mask network (a ``torch.nn.Module``); see :func:`train_mask_net`.
+
+    ``n_bands=0`` predicts one gain per STFT bin; ``n_bands > 0`` one gain per mel band, interpolated
+    to the bins."""
+    return _build_masknet()(n_freq=n_freq, hidden=hidden, layers=layers, bidirectional=bidirectional,
+                            n_bands=n_bands)
 
 
 def net_stft_params() -> tuple[int, int]:
@@ -522,6 +550,8 @@ def train_mask_net(
     hidden: int = 96,
     layers: int = 1,
     bidirectional: bool = True,
+    n_bands: int = 0,
+    noise_weights: dict[str, float] | None = None,
     loss: str = "si_sdr",
     threads: int = 1,
     seed: int = 0,
@@ -534,7 +564,10 @@ def train_mask_net(
     :func:`course_utils.audio.mix_at_snr` (fresh mixtures each step: dynamic mixing) and
     minimises ``loss``: ``"si_sdr"`` (default) the negative SI-SDR of the resynthesised
     waveform (the metric we report, made differentiable), or ``"magnitude"`` the mean squared
-    error between compressed magnitudes ``|(M |Y|)^0.3 - |S|^0.3|²``.
+    error between compressed magnitudes ``|(M |Y|)^0.3 - |S|^0.3|²``, or ``"combined"``
+    both (negative SI-SDR plus 100 times the magnitude error).
+    ``noise_weights`` gives the probability of drawing each noise kind (default: uniform);
+    ``n_bands`` is passed to :class:`MaskNet`.
     ``threads`` sets torch's CPU threads while training (restored afterwards).
 
     Returns
@@ -551,16 +584,20 @@ def train_mask_net(
         raise AudioError(f"train_mask_net: training audio must be at {NET_SR} Hz, got {sr}")
     if not clean or not noises:
         raise ValueError("train_mask_net: need at least one clean utterance and one noise")
-    if loss not in ("si_sdr", "magnitude"):
-        raise ValueError(f"train_mask_net: loss must be 'si_sdr' or 'magnitude', got {loss!r}")
+    if loss not in ("si_sdr", "magnitude", "combined"):
+        raise ValueError(f"train_mask_net: loss must be 'si_sdr', 'magnitude' or 'combined', got {loss!r}")
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     n_fft, hop = net_stft_params()
-    model = MaskNet(n_freq=n_fft // 2 + 1, hidden=hidden, layers=layers, bidirectional=bidirectional)
+    model = MaskNet(n_freq=n_fft // 2 + 1, hidden=hidden, layers=layers, bidirectional=bidirectional, n_bands=n_bands)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     crop = int(crop_seconds * sr)
     kinds = sorted(noises)
+    weights = np.array([1.0 if noise_weights is None else float(noise_weights.get(k, 0.0)) for k in kinds])
+    if np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(f"train_mask_net: noise_weights must be >= 0 with a positive sum, got {noise_weights}")
+    kind_p = weights / weights.sum()
     clean = [check_audio(c, name=f"clean[{i}]") for i, c in enumerate(clean)]
     history: dict[str, list[float]] = {"loss": []}
     from threadpoolctl import threadpool_limits
@@ -570,7 +607,7 @@ def train_mask_net(
     model.train()
     try:
         with threadpool_limits(limits=threads):
-            _train_loop(model, opt, sched, clean, noises, kinds, rng, steps, batch_size, crop, snrs, n_fft, hop,
+            _train_loop(model, opt, sched, clean, noises, kinds, kind_p, rng, steps, batch_size, crop, snrs, n_fft, hop,
                         history, progress, loss)
     finally:
         torch.set_num_threads(old_threads)
@@ -587,7 +624,7 @@ def _torch_si_sdr(ref, est):
     return 10 * _torch().log10(((target**2).sum(-1) + 1e-8) / (((est - target) ** 2).sum(-1) + 1e-8))
 
 
-def _train_loop(model, opt, sched, clean, noises, kinds, rng, steps, batch_size, crop, snrs, n_fft, hop,
+def _train_loop(model, opt, sched, clean, noises, kinds, kind_p, rng, steps, batch_size, crop, snrs, n_fft, hop,
                 history, progress, loss_kind):
     torch = _torch()
     from tqdm.auto import tqdm
@@ -603,7 +640,7 @@ def _train_loop(model, opt, sched, clean, noises, kinds, rng, steps, batch_size,
                 c = np.pad(c, (0, crop - c.size))
             if np.max(np.abs(c)) < 1e-4:
                 c = clean[0][:crop] if clean[0].size >= crop else np.pad(clean[0], (0, crop - clean[0].size))
-            kind = kinds[int(rng.integers(len(kinds)))]
+            kind = kinds[int(rng.choice(len(kinds), p=kind_p))]
             x = mix_at_snr(c, noises[kind], float(rng.choice(snrs)), rng=rng)
             g = 10 ** (rng.uniform(-15, 5) / 20) / (np.max(np.abs(x)) + 1e-9)  # random level
             xs.append(x * g)
@@ -612,13 +649,15 @@ def _train_loop(model, opt, sched, clean, noises, kinds, rng, steps, batch_size,
         S = _torch_stft(torch.from_numpy(np.stack(ss)), n_fft, hop)
         Xm, Sm = X.abs().transpose(1, 2), S.abs().transpose(1, 2)
         mask = model(torch.log(Xm**2 + 1e-10))
-        if loss_kind == "si_sdr":
+        loss = 0.0
+        if loss_kind in ("si_sdr", "combined"):
             est = torch.istft(X * mask.transpose(1, 2), n_fft=n_fft, hop_length=hop,
                               window=torch.hann_window(n_fft), length=crop)
             ref = torch.from_numpy(np.stack(ss))
             loss = -_torch_si_sdr(ref, est).mean()
-        else:
-            loss = torch.mean(((mask * Xm + 1e-8) ** 0.3 - (Sm + 1e-8) ** 0.3) ** 2)
+        if loss_kind in ("magnitude", "combined"):
+            mag = torch.mean(((mask * Xm + 1e-8) ** 0.3 - (Sm + 1e-8) ** 0.3) ** 2)
+            loss = loss + (100.0 if loss_kind == "combined" else 1.0) * mag
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -657,15 +696,60 @@ def load_or_train_mask_net(
     if weights.exists() and hist_path.exists():
         meta = json.loads(hist_path.read_text())
         model = MaskNet(n_freq=meta["n_freq"], hidden=meta["hidden"], layers=meta["layers"],
-                        bidirectional=meta["bidirectional"])
+                        bidirectional=meta["bidirectional"], n_bands=meta.get("n_bands", 0))
         model.load_state_dict(torch.load(weights, weights_only=True))
         model.eval()
         return model, meta["history"], True
     model, history = train_mask_net(clean, noises, progress=progress, **train_kwargs)
     torch.save(model.state_dict(), weights)
     hist_path.write_text(json.dumps({"n_freq": model.n_freq, "hidden": model.hidden, "layers": model.layers,
-                                     "bidirectional": model.bidirectional, "history": history}))
+                                     "bidirectional": model.bidirectional, "n_bands": model.n_bands,
+                                     "history": history}))
     return model, history, False
+
+
+#: The chapter's training recipe for :class:`MaskNet` (everything but the number of steps), chosen on a dev
+#: split of the training actors (train 1-12, dev 13-16) with ``scripts/train_masknet.py --dev``. The notebook
+#: trains it briefly; the script trains it longer and ships the result (:func:`load_pretrained_mask_net`).
+MASKNET_RECIPE = dict(batch_size=16, crop_seconds=1.5, lr=3e-3, hidden=96, layers=1, bidirectional=True,
+                      n_bands=0, noise_weights={"babble": 3.0, "music": 1.0, "pink": 1.0, "white": 1.0},
+                      loss="si_sdr", seed=0)
+#: Length (s) of each training noise for :class:`MaskNet`; the babble is built from *all* training utterances
+#: (more talker variety than a few: chosen on the dev split, like the recipe).
+TRAIN_NOISE_SECONDS = 240.0
+#: Folder of the shipped checkpoint (written by ``scripts/train_masknet.py``).
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+#: sha256 of ``checkpoints/ch05_masknet.pt``: :func:`load_pretrained_mask_net` refuses any other file.
+PRETRAINED_SHA256 = "cf534024b44305dc490f4c410944a8d367c44c4fdb68a9ac6d18c908dfb5d4db"
+
+
+def load_pretrained_mask_net(path: str | Path | None = None, *, sha256: str | None = None):
+    """Load the shipped :class:`MaskNet` checkpoint, trained longer by ``scripts/train_masknet.py``.
+
+    The ``.pt`` file is a ``state_dict``; its sha256 is checked against ``sha256`` (default:
+    :data:`PRETRAINED_SHA256`) *before* loading, and it is loaded with ``weights_only=True``. The
+    ``.json`` next to it holds the architecture, the recipe and the loss history.
+
+    Returns
+    -------
+    model, meta : MaskNet, dict
+    """
+    torch = _torch()
+    path = Path(path) if path is not None else CHECKPOINT_DIR / "ch05_masknet.pt"
+    meta_path = path.with_suffix(".json")
+    if not path.exists() or not meta_path.exists():
+        raise FileNotFoundError(f"{path}: checkpoint (or its .json) not found; run scripts/train_masknet.py")
+    want = PRETRAINED_SHA256 if sha256 is None else sha256
+    got = hashlib.sha256(path.read_bytes()).hexdigest()
+    if got != want:
+        raise ValueError(f"{path}: sha256 {got} does not match the expected {want or '(none)'}; "
+                         "the file is not the shipped checkpoint (re-run scripts/train_masknet.py)")
+    meta = json.loads(meta_path.read_text())
+    model = MaskNet(n_freq=meta["n_freq"], hidden=meta["hidden"], layers=meta["layers"],
+                    bidirectional=meta["bidirectional"], n_bands=meta.get("n_bands", 0))
+    model.load_state_dict(torch.load(path, weights_only=True))
+    model.eval()
+    return model, meta
 
 
 def mask_net_enhance(model, y: np.ndarray, sr: int) -> np.ndarray:
@@ -714,9 +798,11 @@ def make_mixtures(
     return out
 
 
-def enhance_methods(model=None, *, noise_seconds: float = 0.25) -> dict[str, Callable]:
+def enhance_methods(model=None, *, nets: dict | None = None, noise_seconds: float = 0.25) -> dict[str, Callable]:
     """The chapter's methods as ``name -> f(mix, sr, clean, noise)`` (oracles use the truth).
 
+    ``model`` adds a trained :class:`MaskNet` as ``"MaskNet (trained)"``; ``nets`` adds several,
+    as ``{name: model}`` (in that order, before the oracles).
     ``noise_seconds``: the leading noise-only stretch used by spectral subtraction and Wiener.
     """
     ns = noise_seconds
@@ -728,8 +814,11 @@ def enhance_methods(model=None, *, noise_seconds: float = 0.25) -> dict[str, Cal
         "noisereduce stationary": lambda x, sr, c, n: noisereduce_stationary(x, sr),
         "noisereduce non-stationary": lambda x, sr, c, n: noisereduce_nonstationary(x, sr),
     }
+    nets = dict(nets or {})
     if model is not None:
-        methods["MaskNet (trained)"] = lambda x, sr, c, n: mask_net_enhance(model, x, sr)
+        nets = {"MaskNet (trained)": model, **nets}
+    for name, net in nets.items():
+        methods[name] = lambda x, sr, c, n, net=net: mask_net_enhance(net, x, sr)
     methods["oracle binary mask"] = lambda x, sr, c, n: oracle_enhance(c, n, sr, "binary")
     methods["oracle ratio mask"] = lambda x, sr, c, n: oracle_enhance(c, n, sr, "ratio")
     return methods

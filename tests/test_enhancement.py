@@ -226,3 +226,56 @@ def test_exercise_checks_give_specific_feedback():
         ch05.check_si_sdr(snr)
     with pytest.raises(NotImplementedError, match="not implemented"):
         ch05.check_si_sdr(lambda r, e: (_ for _ in ()).throw(NotImplementedError()))
+
+
+def test_mask_net_bands_and_recipe_options(clean):
+    import torch
+
+    interp = E._band_interp(16, 257)
+    assert interp.shape == (16, 257) and np.allclose(interp.sum(axis=0), 1.0, atol=1e-5) and (interp >= 0).all()
+    with pytest.raises(ValueError, match="n_bands"):
+        E.MaskNet(hidden=8, n_bands=1)
+    net = E.MaskNet(hidden=8, n_bands=16)
+    with torch.no_grad():
+        mask = net(torch.randn(2, 30, 257))
+    assert mask.shape == (2, 30, 257) and float(mask.min()) >= 0 and float(mask.max()) <= 1
+    assert "interp" not in net.state_dict()  # rebuilt from n_bands, not stored
+    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0)), "pink": E.pink_noise(3, SR, np.random.default_rng(1))}
+    kw = dict(steps=4, batch_size=2, crop_seconds=0.5, hidden=8, progress=False)
+    m, h = E.train_mask_net([clean], noises, loss="combined", n_bands=8, noise_weights={"pink": 1.0}, **kw)
+    assert len(h["loss"]) == 4 and np.all(np.isfinite(h["loss"])) and m.n_bands == 8
+    with pytest.raises(ValueError, match="noise_weights"):
+        E.train_mask_net([clean], noises, noise_weights={"babble": 1.0}, **kw)
+    with pytest.raises(ValueError, match="noise_weights"):
+        E.train_mask_net([clean], noises, noise_weights={"white": -1.0, "pink": 2.0}, **kw)
+    names = list(E.enhance_methods(nets={"net A": m, "net B": net}))
+    assert names.index("net A") < names.index("net B") < names.index("oracle binary mask")
+    assert "MaskNet (trained)" in E.enhance_methods(m) and "MaskNet (trained)" not in names
+
+
+def test_pretrained_mask_net_checks_sha256(tmp_path, clean):
+    import hashlib
+
+    import torch
+
+    net = E.MaskNet(hidden=8, n_bands=8)
+    path = tmp_path / "net.pt"
+    torch.save(net.state_dict(), path)
+    meta = dict(n_freq=257, hidden=8, layers=1, bidirectional=True, n_bands=8, recipe={}, history=[])
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    model, got = E.load_pretrained_mask_net(path, sha256=sha)
+    assert got["hidden"] == 8 and not model.training
+    assert np.allclose(E.mask_net_enhance(model, clean, SR), E.mask_net_enhance(net.eval(), clean, SR), atol=1e-6)
+    with pytest.raises(ValueError, match="sha256"):
+        E.load_pretrained_mask_net(path, sha256="0" * 64)
+    with pytest.raises(FileNotFoundError, match="train_masknet"):
+        E.load_pretrained_mask_net(tmp_path / "missing.pt", sha256=sha)
+
+
+def test_shipped_checkpoint_matches_its_recipe():
+    """The checkpoint in the repo is the one the code expects (sha256) and was trained with MASKNET_RECIPE."""
+    model, meta = E.load_pretrained_mask_net()
+    assert {k: meta["recipe"][k] for k in E.MASKNET_RECIPE} == E.MASKNET_RECIPE
+    assert meta["train_actors"] == [1, 16] and meta["recipe"]["steps"] > 1000
+    assert meta["sha256"] == E.PRETRAINED_SHA256 and len(meta["history"]) == meta["recipe"]["steps"]
