@@ -5,6 +5,12 @@ heart of ``notebooks/05_speech_enhancement.ipynb``.
 
 Players embed the audio as base64 WAV in the notebook output. Notebooks are stored without
 outputs and tested with ``nbval --nbval-lax``, so players never make a test flaky.
+
+Interactive demos show their results as widgets (:func:`text_box`, :func:`figure_image`,
+:func:`players`) placed in a box whose ``children`` each update replaces, instead of printing
+into an ``ipywidgets.Output``: headless runners (nbclient, nbconvert ``--execute``) imitate the
+``Output`` widget by echoing every output back to the kernel, and with audio in it that can
+deadlock the run (jupyter/nbconvert#2029).
 """
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["player", "players"]
+__all__ = ["player", "players", "text_box", "figure_image"]
 
 
 def player(y: np.ndarray, sr: int, label: str = "", *, normalize: bool = True):
@@ -39,3 +45,26 @@ def players(signals: Mapping[str, np.ndarray], sr: int, *, normalize: bool = Tru
     import ipywidgets as W
 
     return W.HBox([player(y, sr, label, normalize=normalize) for label, y in signals.items()])
+
+
+def text_box(text: str):
+    """Plain text (kept as written: line breaks, alignment) as an ``ipywidgets.HTML`` widget."""
+    import html
+
+    import ipywidgets as W
+
+    return W.HTML(f"<pre style='margin:0'>{html.escape(str(text))}</pre>")
+
+
+def figure_image(fig, *, dpi: int = 80):
+    """A matplotlib figure as an ``ipywidgets.Image`` (PNG); the figure is closed, so it is not
+    shown a second time below the cell."""
+    import io
+
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return W.Image(value=buf.getvalue(), format="png")

@@ -50,3 +50,16 @@ def test_players(tone):
     assert widgets.player(y, sr) is not None
     with pytest.raises(ValueError, match="mono"):
         widgets.player(np.zeros((2, 10)), sr, "stereo")
+
+
+def test_text_box_and_figure_image():
+    import matplotlib.pyplot as plt
+
+    box = widgets.text_box("a < b\n  indented")
+    assert "a &lt; b\n  indented" in box.value and box.value.startswith("<pre")
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    n_open = len(plt.get_fignums())
+    img = widgets.figure_image(fig)
+    assert img.format == "png" and img.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(plt.get_fignums()) == n_open - 1  # closed: not drawn again below the cell
