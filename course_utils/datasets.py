@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .paths import cache_dir, data_dir, repo_root
+from .paths import cache_dir, data_dir, repo_root, sha256_file
 from .synth.speech import EMOTIONS, FSDD_SPEAKERS, write_fsdd_like, write_ravdess_like
 
 __all__ = [
@@ -129,7 +129,7 @@ def _validated(name: str, root: Path) -> Path:
 def _tree_sha256(folder: Path, pattern: str) -> str:
     lines = []
     for p in sorted(folder.glob(pattern), key=lambda q: q.name):
-        lines.append(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}")
+        lines.append(f"{sha256_file(p)}  {p.name}")
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .audio import AudioError, check_audio, fix_length, mix_at_snr
 from .features import frame_params
-from .paths import cache_dir
+from .paths import CHECKPOINT_DIR, cache_dir, sha256_file
 
 __all__ = [
     "MIN_DURATION",
@@ -717,8 +717,6 @@ MASKNET_RECIPE = dict(batch_size=16, crop_seconds=1.5, lr=3e-3, hidden=96, layer
 #: Length (s) of each training noise for :class:`MaskNet`; the babble is built from *all* training utterances
 #: (more talker variety than a few: chosen on the dev split, like the recipe).
 TRAIN_NOISE_SECONDS = 240.0
-#: Folder of the shipped checkpoint (written by ``scripts/train_masknet.py``).
-CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 #: sha256 of ``checkpoints/ch05_masknet.pt``: :func:`load_pretrained_mask_net` refuses any other file.
 PRETRAINED_SHA256 = "cf534024b44305dc490f4c410944a8d367c44c4fdb68a9ac6d18c908dfb5d4db"
 
@@ -740,7 +738,7 @@ def load_pretrained_mask_net(path: str | Path | None = None, *, sha256: str | No
     if not path.exists() or not meta_path.exists():
         raise FileNotFoundError(f"{path}: checkpoint (or its .json) not found; run scripts/train_masknet.py")
     want = PRETRAINED_SHA256 if sha256 is None else sha256
-    got = hashlib.sha256(path.read_bytes()).hexdigest()
+    got = sha256_file(path)
     if got != want:
         raise ValueError(f"{path}: sha256 {got} does not match the expected {want or '(none)'}; "
                          "the file is not the shipped checkpoint (re-run scripts/train_masknet.py)")

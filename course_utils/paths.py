@@ -4,6 +4,7 @@ Used by every notebook (``notebooks/01_speaker_recognition.ipynb`` first).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 from pathlib import Path
@@ -11,6 +12,18 @@ from pathlib import Path
 import numpy as np
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: Shipped model weights (``state_dict`` + JSON) and their manifests, see ``data/README.md``.
+CHECKPOINT_DIR = _PACKAGE_DIR / "checkpoints"
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def repo_root() -> Path:

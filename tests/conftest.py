@@ -28,3 +28,23 @@ def write_wav(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def speaker_table(write_wav):
+    """``speaker_table(n_speakers, n_utts)``: a table (``path``, ``speaker``) of short synthetic
+    utterances at 16 kHz, ``n_utts`` per speaker, written by :func:`write_wav`."""
+    import pandas as pd
+
+    from course_utils.synth import make_speaker, synthesize_utterance
+
+    def _table(n_speakers: int, n_utts: int) -> "pd.DataFrame":
+        rows = []
+        for s in range(n_speakers):
+            spk = make_speaker(s, seed=1)
+            for k in range(n_utts):
+                y = synthesize_utterance("mamasi_nofe"[: 6 + k], spk, seed=k, sr=16000)
+                rows.append(dict(path=str(write_wav(f"s{s}_{k}.wav", y, 16000)), speaker=f"spk{s}"))
+        return pd.DataFrame(rows)
+
+    return _table

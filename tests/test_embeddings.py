@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
@@ -22,15 +21,9 @@ def cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def tiny_df(tmp_path, write_wav):
+def tiny_df(speaker_table):
     """Three synthetic speakers, four 0.8 s utterances each (16 kHz)."""
-    rows = []
-    for s in range(3):
-        spk = make_speaker(s, seed=1)
-        for k in range(4):
-            y = synthesize_utterance("mamasi_nofe"[: 6 + k], spk, seed=k, sr=16000)
-            rows.append(dict(path=str(write_wav(f"s{s}_{k}.wav", y, 16000)), speaker=f"spk{s}"))
-    return pd.DataFrame(rows)
+    return speaker_table(3, 4)
 
 
 # ----------------------------------------------------------------------------- x-vector

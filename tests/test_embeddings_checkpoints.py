@@ -4,24 +4,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from course_utils import embeddings as E
-from course_utils.synth import make_speaker, synthesize_utterance
 
 
 @pytest.fixture
-def tiny_df(tmp_path, write_wav, monkeypatch):
+def tiny_df(tmp_path, speaker_table, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    rows = []
-    for s in range(2):
-        spk = make_speaker(s, seed=1)
-        for k in range(3):
-            y = synthesize_utterance("mamasi_nofe"[: 6 + k], spk, seed=k, sr=16000)
-            rows.append(dict(path=str(write_wav(f"a{s}_u{k}.wav", y, 16000)), speaker=f"spk{s}"))
-    return pd.DataFrame(rows)
+    return speaker_table(2, 3)
 
 
 def _ship(tiny_df, folder, monkeypatch):

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import CHECKPOINT_DIR, sha256_file
 from .base import MIN_DURATION, SR, Embedder, file_stamp, prepare_audio, speech_log_mel, torch_threads
 
 __all__ = [
@@ -63,19 +64,6 @@ CONFIGS: dict[str, dict] = {
                     utts_per_speaker=4, n_frames=160, margin=0.3, mining="all", lr=3e-3),
     "resemblyzer": dict(),
 }
-
-
-#: Folder of the shipped checkpoints and their manifest (written by scripts/train_embedding_checkpoints.py).
-CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def portable_key(kind: str, train_df, seed: int = 0) -> str:
