@@ -5,8 +5,9 @@
     python scripts/benchmark.py --no-warm            # cold cache only
     python scripts/benchmark.py --keep runs/         # also save the executed notebooks there
 
-"Cold" runs with an empty feature/model cache (a fresh ``COURSE_CACHE_DIR``), as a first run or CI
-does; "warm" runs again with that cache filled, as a student's second run does. Peak memory is the
+"Cold" runs each notebook with its own empty feature/model cache (a fresh ``COURSE_CACHE_DIR``), as
+a student's first run of that chapter does, even one who opens it before the others; "warm" runs it
+again with that cache filled, as a second run does. Peak memory is the
 largest resident set of the notebook's kernel process. Point ``COURSE_DATA_DIR`` at the data first;
 the table says which data was used. The README's table is this script's output.
 """
@@ -66,19 +67,20 @@ def main() -> int:
     print("| notebook | seconds (cold cache) | seconds (warm cache) | peak memory (MB) |")
     print("|---|---:|---:|---:|")
     failed = False
-    with tempfile.TemporaryDirectory(prefix="course-bench-") as cache:
-        env = dict(os.environ, COURSE_CACHE_DIR=cache, TQDM_DISABLE="1", MPLBACKEND="Agg")
-        for nb in notebooks:
+    for nb in notebooks:
+        # every notebook starts from its own empty cache: the first run of a student who opens it first
+        with tempfile.TemporaryDirectory(prefix="course-bench-") as cache:
+            env = dict(os.environ, COURSE_CACHE_DIR=cache, TQDM_DISABLE="1", MPLBACKEND="Agg")
             cold = measure(nb.resolve(), env, args.keep.resolve() if args.keep else None)
             warm = None if args.no_warm or isinstance(cold, str) else measure(nb.resolve(), env)
-            name = nb.resolve().relative_to(ROOT) if nb.resolve().is_relative_to(ROOT) else nb
-            if isinstance(cold, str):
-                failed = True
-                print(f"| {name} | {cold} | | |", flush=True)
-                continue
-            warm_s = "" if warm is None else (warm if isinstance(warm, str) else f"{warm[0]:.0f}")
-            peak = max(cold[1], warm[1] if isinstance(warm, tuple) else 0)
-            print(f"| {name} | {cold[0]:.0f} | {warm_s} | {peak:.0f} |", flush=True)
+        name = nb.resolve().relative_to(ROOT) if nb.resolve().is_relative_to(ROOT) else nb
+        if isinstance(cold, str):
+            failed = True
+            print(f"| {name} | {cold} | | |", flush=True)
+            continue
+        warm_s = "" if warm is None else (warm if isinstance(warm, str) else f"{warm[0]:.0f}")
+        peak = max(cold[1], warm[1] if isinstance(warm, tuple) else 0)
+        print(f"| {name} | {cold[0]:.0f} | {warm_s} | {peak:.0f} |", flush=True)
     return 1 if failed else 0
 
 
