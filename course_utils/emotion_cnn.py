@@ -94,7 +94,7 @@ def train_cnn(
 
 def _train(X, y, n_classes, epochs, batch_size, lr, weight_decay, spec_augment, seed, width, X_val, y_val,
            progress):
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
     from .emotion import spec_augment as _mask
 
@@ -111,7 +111,7 @@ def _train(X, y, n_classes, epochs, batch_size, lr, weight_decay, spec_augment, 
     history: dict[str, list[float]] = {"train loss": []}
     if X_val is not None:
         history["val accuracy"] = []
-    for _ in tqdm(range(epochs), desc="CNN epochs", disable=not progress, leave=False):
+    for _ in progress_bar(range(epochs), desc="CNN epochs", progress=progress):
         model.train()
         order = rng.permutation(len(X))
         total = 0.0

@@ -578,8 +578,6 @@ def train_mask_net(
         ``{"loss": [...]}`` per step.
     """
     torch = _torch()
-    from tqdm.auto import tqdm
-
     if sr != NET_SR:
         raise AudioError(f"train_mask_net: training audio must be at {NET_SR} Hz, got {sr}")
     if not clean or not noises:
@@ -627,9 +625,9 @@ def _torch_si_sdr(ref, est):
 def _train_loop(model, opt, sched, clean, noises, kinds, kind_p, rng, steps, batch_size, crop, snrs, n_fft, hop,
                 history, progress, loss_kind):
     torch = _torch()
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
-    for _ in tqdm(range(steps), desc="training MaskNet", disable=not progress):
+    for _ in progress_bar(range(steps), desc="training MaskNet", progress=progress, leave=True):
         xs, ss = [], []
         for _ in range(batch_size):
             c = clean[int(rng.integers(len(clean)))]
@@ -861,12 +859,12 @@ def evaluate_methods(
 
 
 def _score_all(mixtures, methods, sr, full_metrics_snrs, full_metrics_noises, progress) -> list[dict]:
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
     from .metrics.enhancement import pesq_wb, si_sdr, stoi
 
     rows = []
-    for m in tqdm(mixtures, desc="enhancing and scoring", disable=not progress):
+    for m in progress_bar(mixtures, desc="enhancing and scoring", progress=progress, leave=True):
         full = m["snr"] in full_metrics_snrs and (full_metrics_noises is None or m["noise"] in full_metrics_noises)
         for name, f in methods.items():
             est = f(m["mix"], sr, m["clean"], m["noise_sig"])

@@ -198,7 +198,7 @@ def extract_cached(
     np.ndarray or list of np.ndarray
         Stacked to ``(len(paths), ...)`` when every result has the same shape, else a list.
     """
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
     files = [Path(p) for p in paths]
     stamp = []
@@ -230,7 +230,7 @@ def extract_cached(
             it = run(delayed(_one_file)(p, func, sr, params) for p in files)
         else:
             it = (_one_file(p, func, sr, params) for p in files)
-        out = list(tqdm(it, total=len(files), desc=label, disable=not progress, leave=False))
+        out = list(progress_bar(it, total=len(files), desc=label, progress=progress))
     tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
     if out and all(o.shape == out[0].shape for o in out):
         result: np.ndarray | list[np.ndarray] = np.stack(out)

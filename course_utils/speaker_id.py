@@ -184,7 +184,7 @@ def train_classifier(
     """
     import json
 
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
     if cache_name:
         weights = cache_dir("models") / f"{cache_name}.pt"
@@ -201,7 +201,7 @@ def train_classifier(
     history: dict[str, list[float]] = {"train loss": [], "train accuracy": []}
     if X_val is not None:
         history["validation accuracy"] = []
-    for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):
+    for _ in progress_bar(range(epochs), desc="epochs", progress=progress):
         model.train()
         order = torch.randperm(len(Xt), generator=gen)
         total, correct, loss_sum = 0, 0, 0.0

@@ -190,7 +190,7 @@ def embed_files(
     AudioError
         A file is missing or unusable (the message names it).
     """
-    from tqdm.auto import tqdm
+    from .progress import progress_bar
 
     paths = [str(p) for p in paths]
     load_sr = int(sr or getattr(embedder, "sr", 16000) or 16000)
@@ -210,7 +210,7 @@ def embed_files(
             return z["X"]
     rows = []
     desc = f"{embedder_name(embedder)} {transform_key or 'clean'}"
-    for p in tqdm(paths, desc=desc, disable=not progress, leave=False):
+    for p in progress_bar(paths, desc=desc, progress=progress):
         y = load_audio(p, sr=load_sr)
         if transform is not None:
             rng = np.random.default_rng(_seed_of(seed, transform_key, Path(p).name))

@@ -16,7 +16,6 @@ derive from RAVDESS (CC BY-NC-SA 4.0), see ``data/README.md``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -84,10 +83,6 @@ def dev_scores(model, dev_actors=(13, 14, 15, 16), per_actor=10, snr=0.0, noise=
     return out
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", action="store_true", help="train on actors 1-12 and score on dev actors 13-16")
@@ -116,6 +111,7 @@ def main() -> int:
 
     import torch
     from course_utils import enhancement as enh
+    from course_utils.paths import sha256_file
 
     torch.set_num_threads(1)
     actors = range(1, 13) if args.dev else range(1, 17)
@@ -136,7 +132,7 @@ def main() -> int:
             "babble_per_actor": args.babble_per_actor,
             "noise_seconds": enh.TRAIN_NOISE_SECONDS if args.noise_seconds is None else args.noise_seconds,
             "n_freq": model.n_freq, "hidden": model.hidden, "layers": model.layers,
-            "bidirectional": model.bidirectional, "n_bands": model.n_bands, "sha256": sha256(out),
+            "bidirectional": model.bidirectional, "n_bands": model.n_bands, "sha256": sha256_file(out),
             "cpu_seconds": round(cpu), "history": [round(x, 4) for x in history["loss"]],
             "license": "Derived from RAVDESS (Livingstone & Russo 2018), CC BY-NC-SA 4.0"}
     out.with_suffix(".json").write_text(json.dumps(meta))

@@ -179,7 +179,7 @@ class Embedder:
         AudioError
             A file is missing, unreadable or unusable; the message names it.
         """
-        from tqdm.auto import tqdm
+        from ..progress import progress_bar
 
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -192,7 +192,7 @@ class Embedder:
                 return z["X"]
         X = np.zeros((len(paths), self.dim), dtype=np.float32)
         with torch_threads(1):
-            for i, p in enumerate(tqdm(paths, desc=f"embed {self.name}", disable=not progress, leave=False)):
+            for i, p in enumerate(progress_bar(paths, desc=f"embed {self.name}", progress=progress)):
                 X[i] = self.embed(load_audio(p, sr=load_sr), load_sr, name=p)
         tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
         np.savez(tmp, X=X)

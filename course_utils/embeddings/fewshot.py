@@ -50,7 +50,7 @@ def segment_embeddings(embedder: Embedder, paths: Sequence[str], *, seg_seconds:
     file_index : np.ndarray
         For each piece, the index of its file in ``paths``.
     """
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     paths = [str(p) for p in paths]
     digest = hashlib.sha256(json.dumps([embedder.key, seg_seconds, file_stamp(paths)]).encode()).hexdigest()[:20]
@@ -60,7 +60,7 @@ def segment_embeddings(embedder: Embedder, paths: Sequence[str], *, seg_seconds:
             return z["X"], z["file_index"]
     X, idx = [], []
     with torch_threads(1):
-        for i, p in enumerate(tqdm(paths, desc=f"segments {embedder.name}", disable=not progress, leave=False)):
+        for i, p in enumerate(progress_bar(paths, desc=f"segments {embedder.name}", progress=progress)):
             for seg in speech_segments(load_audio(p, sr=SR), SR, seg_seconds):
                 X.append(embedder._embed(seg))
                 idx.append(i)

@@ -111,18 +111,18 @@ class IVectorExtractor:
 
     def fit(self, frames: Sequence[np.ndarray], progress: bool = True) -> "IVectorExtractor":
         """Fit the UBM, collect every utterance's statistics and learn ``T`` by EM."""
-        from tqdm.auto import tqdm
+        from ..progress import progress_bar
 
         if len(frames) < 2:
             raise ValueError("IVectorExtractor.fit: need at least two utterances")
         self.fit_ubm(frames)
-        st = [self.stats(X) for X in tqdm(frames, desc="Baum-Welch stats", disable=not progress, leave=False)]
+        st = [self.stats(X) for X in progress_bar(frames, desc="Baum-Welch stats", progress=progress)]
         N = np.stack([s[0] for s in st]); Fw = np.stack([s[1] for s in st])
         C, D = self.means_.shape
         rng = np.random.default_rng(self.seed)
         self.T_ = rng.normal(scale=0.1, size=(C, D, self.tv_dim))
         self.history["relative change of T"] = []
-        for _ in tqdm(range(self.n_iter), desc="T-matrix EM", disable=not progress, leave=False):
+        for _ in progress_bar(range(self.n_iter), desc="T-matrix EM", progress=progress):
             w, Linv = self._posterior(N, Fw)
             A = np.einsum("uc,urs->crs", N, Linv + np.einsum("ur,us->urs", w, w))
             Cacc = np.einsum("ucd,ur->cdr", Fw, w)

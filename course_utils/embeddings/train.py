@@ -77,7 +77,7 @@ def train_classifier(
         ``{"train loss": [...], "train accuracy": [...]}``, one value per epoch (accuracy of the
         head on the training crops, without margin).
     """
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     labels_t = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     n = len(feats)
@@ -94,7 +94,7 @@ def train_classifier(
         head_on_embedding = aam
     seg = None if head_on_embedding else getattr(model, "segment_output", None)
     history: dict[str, list[float]] = {"train loss": [], "train accuracy": []}
-    bar = tqdm(total=steps, desc=f"train ({'AAM' if aam else 'softmax'})", disable=not progress, leave=False)
+    bar = progress_bar(total=steps, desc=f"train ({'AAM' if aam else 'softmax'})", progress=progress)
     with torch_threads(threads):
         for _ in range(epochs):
             model.train(); head.train()
@@ -208,7 +208,7 @@ def train_triplet(
         ``{"triplet loss": [...], "active triplets": [...]}`` per epoch (the fraction of triplets
         that still violate the margin: it falls as the embedding learns).
     """
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     labels = np.asarray(labels)
     speakers = np.unique(labels)
@@ -223,7 +223,7 @@ def train_triplet(
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * per_epoch, pct_start=0.15)
     history: dict[str, list[float]] = {"triplet loss": [], "active triplets": []}
-    bar = tqdm(total=epochs * per_epoch, desc="train (triplet)", disable=not progress, leave=False)
+    bar = progress_bar(total=epochs * per_epoch, desc="train (triplet)", progress=progress)
     with torch_threads(threads):
         for _ in range(epochs):
             model.train()

@@ -154,10 +154,10 @@ def beat_ground_truth_set(tempi: Iterable[float] = (60, 80, 100, 120, 140, 160, 
 
 def evaluate_beat_set(items: list[dict], sr: int = 22050, *, min_beat_time: float = 2.0, progress: bool = True) -> pd.DataFrame:
     """Track every item of :func:`beat_ground_truth_set`; one row of conditions and scores each."""
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
     rows = []
-    for it in tqdm(items, desc="beat tracking", disable=not progress, leave=False):
+    for it in progress_bar(items, desc="beat tracking", progress=progress):
         tempo, est = track_beats(it["y"], sr)
         scores = evaluate_beats(it["beats"], est, min_beat_time=min_beat_time)
         rows.append(dict(tempo=it["tempo"], meter=it["meter"], swing=it["swing"], snr=it["snr"],

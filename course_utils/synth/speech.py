@@ -251,9 +251,9 @@ def synthesize_utterance(
 
 def _write_all(jobs: list[tuple[Path, str, SpeakerProfile, str, float, int]], sr: int) -> None:
     import soundfile as sf
-    from tqdm.auto import tqdm
+    from ..progress import progress_bar
 
-    for path, units, spk, emotion, intensity, seed in tqdm(jobs, desc="synthesizing", leave=False):
+    for path, units, spk, emotion, intensity, seed in progress_bar(jobs, desc="synthesizing"):
         y = synthesize_utterance(units, spk, emotion, intensity, sr=sr, seed=seed)
         tmp = path.with_suffix(".tmp.wav")
         sf.write(str(tmp), y, sr, subtype="PCM_16")
