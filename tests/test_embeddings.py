@@ -219,6 +219,24 @@ def test_load_or_train_caches_and_embeds(kind, tiny_df, cache, monkeypatch, tmp_
         emb.embed_paths([short], progress=False)
 
 
+@pytest.mark.parametrize("kind", ["mfcc_stats", "xvector_ce"])
+def test_embed_paths_in_worker_processes_matches_one_process(kind, tiny_df, cache, monkeypatch, tmp_path):
+    import course_utils.features as F
+
+    monkeypatch.setitem(E.CONFIGS, kind, dict(E.CONFIGS[kind], **({"epochs": 1} if "epochs" in E.CONFIGS[kind] else {})))
+    emb = E.load_or_train(kind, tiny_df, seed=0, progress=False)
+    monkeypatch.setattr(F, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setenv("COURSE_N_JOBS", "1")
+    serial = emb.embed_paths(tiny_df["path"], progress=False)
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "other-cache"))
+    monkeypatch.setenv("COURSE_N_JOBS", "2")
+    np.testing.assert_array_equal(emb.embed_paths(tiny_df["path"], progress=False), serial)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF....not audio")
+    with pytest.raises(AudioError, match="broken.wav"):  # a worker's error still names the file
+        emb.embed_paths(list(tiny_df["path"]) + [str(bad)], progress=False)
+
+
 def test_ivector_and_aam_kinds_train_on_tiny_data(tiny_df, cache, monkeypatch):
     monkeypatch.setitem(E.CONFIGS, "ivector", dict(E.CONFIGS["ivector"], n_components=4, tv_dim=3, n_iter=2))
     monkeypatch.setitem(E.CONFIGS, "xvector_aam", dict(E.CONFIGS["xvector_aam"], epochs=1))

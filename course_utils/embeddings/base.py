@@ -172,13 +172,16 @@ class Embedder:
 
         The cache key covers the files (path, size, mtime), the loading rate and the model's
         :attr:`key`, so new weights or changed files recompute. ``sr`` is the rate files are loaded
-        at (default: :attr:`sr`).
+        at (default: :attr:`sr`). Lists of :data:`course_utils.features.PARALLEL_MIN_FILES` files or
+        more are shared among worker processes, one per core (``COURSE_N_JOBS``, see
+        :func:`course_utils.features.n_jobs_for`); the embeddings are the same either way.
 
         Raises
         ------
         AudioError
             A file is missing, unreadable or unusable; the message names it.
         """
+        from ..features import n_jobs_for
         from ..progress import progress_bar
 
         if isinstance(paths, (str, os.PathLike)):
@@ -191,9 +194,22 @@ class Embedder:
             with np.load(target, allow_pickle=False) as z:
                 return z["X"]
         X = np.zeros((len(paths), self.dim), dtype=np.float32)
-        with torch_threads(1):
-            for i, p in enumerate(progress_bar(paths, desc=f"embed {self.name}", progress=progress)):
-                X[i] = self.embed(load_audio(p, sr=load_sr), load_sr, name=p)
+        bar = progress_bar(total=len(paths), desc=f"embed {self.name}", progress=progress)
+        jobs = n_jobs_for(len(paths))
+        if jobs > 1:  # large lists: worker processes share the files (same numbers as one process)
+            from joblib import Parallel, delayed
+
+            chunks = np.array_split(np.arange(len(paths)), 4 * jobs)
+            run = Parallel(n_jobs=jobs, backend="loky", return_as="generator")
+            for idx, E in zip(chunks, run(delayed(_embed_files)(self, [paths[i] for i in c], load_sr) for c in chunks)):
+                X[idx] = E
+                bar.update(len(idx))
+        else:
+            with torch_threads(1):
+                for i, p in enumerate(paths):
+                    X[i] = _embed_files(self, [p], load_sr)[0]
+                    bar.update(1)
+        bar.close()
         tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
         np.savez(tmp, X=X)
         os.replace(tmp, target)
@@ -201,3 +217,9 @@ class Embedder:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} dim={self.dim} sr={self.sr}>"
+
+
+def _embed_files(embedder: Embedder, paths: Sequence[str], load_sr: int) -> np.ndarray:
+    """Embeddings of ``paths`` with one math thread, in this process or a worker (see ``embed_paths``)."""
+    with torch_threads(1):
+        return np.stack([embedder.embed(load_audio(p, sr=load_sr), load_sr, name=p) for p in paths])
