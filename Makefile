@@ -27,7 +27,7 @@ course: setup
 
 test: setup
 	@# two notebooks run side by side on two cores: one math thread and one feature process each
-	COURSE_N_JOBS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
+	TQDM_DISABLE=1 COURSE_N_JOBS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadfile
 
 unit: setup
 	$(BIN)/python -m pytest tests -n $(JOBS)
