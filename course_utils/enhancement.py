@@ -54,7 +54,10 @@ __all__ = [
     "load_pretrained_mask_net",
     "MASKNET_RECIPE",
     "TRAIN_NOISE_SECONDS",
+    "model_digest",
     "mask_net_enhance",
+    "noise_for",
+    "babble_without_target",
     "make_mixtures",
     "enhance_methods",
     "evaluate_methods",
@@ -748,6 +751,16 @@ def load_pretrained_mask_net(path: str | Path | None = None, *, sha256: str | No
     return model, meta
 
 
+def model_digest(model) -> str:
+    """Short SHA-256 of a network's weights (its ``state_dict``, names and bytes): a cache key
+    that changes whenever the weights do, e.g. for :func:`evaluate_methods`'s ``cache_key``."""
+    h = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def mask_net_enhance(model, y: np.ndarray, sr: int) -> np.ndarray:
     """Enhance ``y`` with a trained :class:`MaskNet` (resampled to 16 kHz and back if needed)."""
     torch = _torch()
@@ -772,24 +785,67 @@ def mask_net_enhance(model, y: np.ndarray, sr: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- experiment helpers
+def noise_for(noises: dict[str, np.ndarray | Sequence[np.ndarray]], kind: str, utt: int) -> np.ndarray:
+    """The noise of ``kind`` for clean utterance number ``utt``: ``noises[kind]`` itself, or its
+    ``utt``-th entry when it is a list with one noise per utterance (e.g. babble without the
+    target speaker's own voice, see :func:`babble_without_target`)."""
+    nz = noises[kind]
+    if isinstance(nz, np.ndarray):
+        return nz
+    if not 0 <= utt < len(nz):
+        raise IndexError(f"noise_for: {kind!r} has {len(nz)} per-utterance noises, no entry for utterance {utt}")
+    return nz[utt]
+
+
+def babble_without_target(
+    targets: Sequence,
+    pool: Sequence[np.ndarray],
+    pool_speakers: Sequence,
+    seconds: float,
+    sr: int,
+    *,
+    part: str = "test",
+    seed: int = 0,
+) -> list[np.ndarray]:
+    """One babble per target utterance, built only from talkers of *other* speakers.
+
+    ``targets`` holds each target utterance's speaker, ``pool``/``pool_speakers`` the babble talkers'
+    utterances and speakers. Targets of the same speaker share one babble (made once).
+    Pass the result as ``noises["babble"]`` to :func:`make_mixtures`, read one with :func:`noise_for`.
+    """
+    if len(pool) != len(pool_speakers):
+        raise ValueError(f"babble_without_target: {len(pool)} utterances but {len(pool_speakers)} speakers")
+    made: dict = {}
+    for spk in dict.fromkeys(targets):
+        others = [u for u, s in zip(pool, pool_speakers) if s != spk]
+        if len(others) < 2:
+            raise ValueError(f"babble_without_target: fewer than 2 babble utterances of speakers other than {spk!r}")
+        made[spk] = make_noise("babble", seconds, sr, part=part, babble_pool=others, seed=seed + len(made))
+    return [made[spk] for spk in targets]
+
+
 def make_mixtures(
     clean: Sequence[np.ndarray],
-    noises: dict[str, np.ndarray],
+    noises: dict[str, np.ndarray | Sequence[np.ndarray]],
     snrs: Sequence[float],
     *,
     seed: int = 0,
 ) -> list[dict]:
     """Every (utterance, noise kind, SNR) mixture: dicts with ``utt, noise, snr, clean, noise_sig, mix``.
 
+    A noise is one long array, or a list with one per clean utterance (see :func:`noise_for`).
     Uses :func:`course_utils.audio.mix_at_snr` with ``return_noise=True``, so the exact noise in
     each mixture is known (the oracle masks need it).
     """
     rng = np.random.default_rng(seed)
+    for kind, nz in noises.items():
+        if not isinstance(nz, np.ndarray) and len(nz) != len(clean):
+            raise ValueError(f"make_mixtures: {kind!r} has {len(nz)} per-utterance noises for {len(clean)} utterances")
     out = []
     for i, c in enumerate(clean):
         for kind in noises:
             for s in snrs:
-                mix, nz = mix_at_snr(c, noises[kind], float(s), rng=rng, return_noise=True)
+                mix, nz = mix_at_snr(c, noise_for(noises, kind, i), float(s), rng=rng, return_noise=True)
                 out.append(dict(utt=i, noise=kind, snr=float(s), clean=c, noise_sig=nz, mix=mix))
     return out
 

@@ -66,7 +66,10 @@ def dev_scores(model, dev_actors=(13, 14, 15, 16), per_actor=10, snr=0.0, noise=
     babble_df = dv.drop(clean_df.index).groupby("actor").sample(3, random_state=1)
     clean = [load_audio(p, sr=SR) for p in clean_df.path]
     babble = [load_audio(p, sr=SR) for p in babble_df.path]
-    nz = {noise: enh.make_noise(noise, 20, SR, part="test", babble_pool=babble, seed=7)}
+    if noise == "babble":  # as in the notebook: each target's babble holds only the other dev actors' voices
+        nz = {noise: enh.babble_without_target(list(clean_df.actor), babble, list(babble_df.actor), 20, SR, seed=7)}
+    else:
+        nz = {noise: enh.make_noise(noise, 20, SR, part="test", seed=7)}
     mixes = enh.make_mixtures(clean, nz, [snr], seed=3)
     methods = {k: v for k, v in enh.enhance_methods(model).items() if k != "oracle binary mask"
                and not k.startswith(("spectral", "Wiener"))}

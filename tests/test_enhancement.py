@@ -199,6 +199,34 @@ def test_experiment_helpers(clean, tmp_path, monkeypatch):
     assert E.plot_spectrograms({"a": clean, "b": mixes[0]["mix"]}, SR, title="t") is not None
 
 
+def test_babble_without_target_and_per_utterance_noise(clean):
+    rng = np.random.default_rng(0)
+    # three "speakers": speaker s talks at a pitch of its own, so the babble's speakers can be traced
+    voice = {s: (0.3 * np.sin(2 * np.pi * f * np.arange(SR) / SR)).astype(np.float32) for s, f in
+             zip("abc", (200.0, 1000.0, 3000.0))}
+    pool, spk = [voice[s] + 0.01 * rng.normal(size=SR).astype(np.float32) for s in "aabbcc"], list("aabbcc")
+    babble = E.babble_without_target(["a", "c", "a"], pool, spk, 2.0, SR)
+    assert len(babble) == 3 and babble[0] is babble[2] and babble[0] is not babble[1]
+
+    def power_at(y, f):
+        spec = np.abs(np.fft.rfft(y)) ** 2
+        return spec[int(f * y.size / SR)]
+
+    assert power_at(babble[0], 200.0) < 1e-3 * power_at(babble[0], 1000.0)  # no talker "a" in the babble for "a"
+    assert power_at(babble[1], 3000.0) < 1e-3 * power_at(babble[1], 200.0)
+    white = E.white_noise(3, SR, rng)
+    noises = {"white": white, "babble": babble}
+    assert E.noise_for(noises, "white", 2) is white and E.noise_for(noises, "babble", 1) is babble[1]
+    mixes = E.make_mixtures([clean, clean, clean], noises, [0.0])
+    assert len(mixes) == 6 and all(np.allclose(m["mix"], m["clean"] + m["noise_sig"], atol=1e-6) for m in mixes)
+    with pytest.raises(ValueError, match="per-utterance"):
+        E.make_mixtures([clean], noises, [0.0])
+    with pytest.raises(IndexError, match="utterance 3"):
+        E.noise_for(noises, "babble", 3)
+    with pytest.raises(ValueError, match="other than"):
+        E.babble_without_target(["a"], pool[:3], spk[:3], 1.0, SR)
+
+
 def test_exercise_checks_give_specific_feedback():
     from course_utils.exercises import ExerciseFeedback
     from course_utils.exercises import ch05
@@ -269,6 +297,11 @@ def test_pretrained_mask_net_checks_sha256(tmp_path, clean):
     assert np.allclose(E.mask_net_enhance(model, clean, SR), E.mask_net_enhance(net.eval(), clean, SR), atol=1e-6)
     with pytest.raises(ValueError, match="sha256"):
         E.load_pretrained_mask_net(path, sha256="0" * 64)
+    # the weights digest (a cache key) follows the weights, not the object
+    assert E.model_digest(model) == E.model_digest(net) and len(E.model_digest(net)) == 16
+    with torch.no_grad():
+        next(model.parameters())[0, 0] += 1e-3
+    assert E.model_digest(model) != E.model_digest(net)
     with pytest.raises(FileNotFoundError, match="train_masknet"):
         E.load_pretrained_mask_net(tmp_path / "missing.pt", sha256=sha)
 
