@@ -3,6 +3,7 @@
     python scripts/train_masknet.py                 # the shipped recipe on actors 1-16 -> course_utils/checkpoints/
     python scripts/train_masknet.py --dev           # the same recipe on actors 1-12, scored on dev actors 13-16
     python scripts/train_masknet.py --dev --steps 800 --loss combined --n-bands 32   # try a variant on dev
+    python scripts/train_masknet.py --dev --dev-train-actors 6      # fewer training speakers, same dev scoring
 
 The recipe (and every hyper-parameter choice) is selected on the **dev** split: training actors 1-12,
 dev actors 13-16 with their own babble talkers, scored on babble at 0 dB (SI-SDR and PESQ-WB against
@@ -81,6 +82,8 @@ def dev_scores(model, dev_actors=(13, 14, 15, 16), per_actor=10, snr=0.0, noise=
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", action="store_true", help="train on actors 1-12 and score on dev actors 13-16")
+    ap.add_argument("--dev-train-actors", type=int, default=12, choices=range(2, 13), metavar="N",
+                    help="with --dev: train on actors 1-N only (default 12), to see what more speakers buy")
     ap.add_argument("--babble-weight", type=float, default=None,
                     help="probability weight of babble, the other noises weigh 1 (default: the recipe's)")
     ap.add_argument("--babble-per-actor", type=int, default=0,
@@ -109,7 +112,7 @@ def main() -> int:
     from course_utils.paths import sha256_file
 
     torch.set_num_threads(1)
-    actors = range(1, 13) if args.dev else range(1, 17)
+    actors = range(1, args.dev_train_actors + 1) if args.dev else range(1, 17)
     clean, noises, synthetic = training_data(actors, babble_per_actor=args.babble_per_actor,
                                              noise_seconds=args.noise_seconds)
     if synthetic:
