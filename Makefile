@@ -33,7 +33,7 @@ unit: setup
 	$(BIN)/python -m pytest tests -n $(JOBS)
 
 exercises: setup
-	$(BIN)/python -m course_utils.exercises.build
+	$(BIN)/python scripts/build_exercises.py
 
 bench: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python scripts/benchmark.py

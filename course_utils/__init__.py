@@ -5,7 +5,7 @@ loading audio with clear errors (:mod:`course_utils.audio`), dataset tables with
 fallback (:mod:`course_utils.datasets`), features with an on-disk cache
 (:mod:`course_utils.features`), synthetic corpora with known ground truth
 (:mod:`course_utils.synth`), plots and audio players (:mod:`course_utils.plotting`,
-:mod:`course_utils.widgets`) and the exercise tooling (:mod:`course_utils.exercises`).
+:mod:`course_utils.widgets`) and the exercise tooling (:mod:`course_utils.checks`).
 """
 from __future__ import annotations
 

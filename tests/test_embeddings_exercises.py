@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from course_utils.exercises import ExerciseFeedback
-from course_utils.exercises import ch02
+from course_utils.checks import ExerciseFeedback
+from course_utils.checks import ch02
 from course_utils.embeddings.xvector import stats_pooling
 
 GOOD = {"fixed_size_part": "statistics pooling", "context_frames": 15, "pooled_dim": 3000,

@@ -228,8 +228,8 @@ def test_babble_without_target_and_per_utterance_noise(clean):
 
 
 def test_exercise_checks_give_specific_feedback():
-    from course_utils.exercises import ExerciseFeedback
-    from course_utils.exercises import ch05
+    from course_utils.checks import ExerciseFeedback
+    from course_utils.checks import ch05
 
     good = {"assumption": "b", "musical_noise": "b", "alpha": "a", "phase": "b", "babble": "c"}
     assert ch05.check_quiz(good)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils.exercises import ExerciseFeedback
-from course_utils.exercises import ch01
+from course_utils.checks import ExerciseFeedback
+from course_utils.checks import ch01
 from course_utils.features import deltas, mfcc, speaker_features
 
 

@@ -301,7 +301,7 @@ def test_load_tracks_offline(monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------------- exercise checks (ch06)
 def test_ch06_checks_accept_course_code_and_reject_mistakes():
-    from course_utils.exercises import ExerciseFeedback, ch06
+    from course_utils.checks import ExerciseFeedback, ch06
 
     assert ch06.check_beat_f_measure(beat.beat_f_measure)
     assert ch06.check_chromagram(chords.chroma_from_stft)

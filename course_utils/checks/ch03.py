@@ -1,9 +1,9 @@
 """Auto-checks for ``solutions/03_speaker_verification_solutions.ipynb`` (and its exercises).
 
 Taught with ``notebooks/03_speaker_verification.ipynb``. Every check calls the student's function
-through :func:`~course_utils.exercises.call_student`, compares it with the course implementation
+through :func:`~course_utils.checks.call_student`, compares it with the course implementation
 (:mod:`course_utils.metrics.verification`, :mod:`course_utils.verification`) on cases chosen to
-catch the usual mistakes, and raises :class:`~course_utils.exercises.ExerciseFeedback` saying what
+catch the usual mistakes, and raises :class:`~course_utils.checks.ExerciseFeedback` saying what
 is wrong.
 """
 from __future__ import annotations

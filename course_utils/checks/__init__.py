@@ -1,6 +1,6 @@
-"""Exercise tooling: the builder (:mod:`.build`) and auto-checks with specific feedback.
+"""Auto-checks for the exercises, with specific feedback (the builder is ``scripts/build_exercises.py``).
 
-Each chapter's checks live in ``course_utils/exercises/chNN.py`` and are imported by
+Each chapter's checks live in ``course_utils/checks/chNN.py`` and are imported by
 ``solutions/NN_*_solutions.ipynb`` (and so by the generated exercises). A check raises
 :class:`ExerciseFeedback` (an ``AssertionError``) that says what is wrong and how to fix it, or
 prints a short success line. When the student's code still raises ``NotImplementedError`` the

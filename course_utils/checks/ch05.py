@@ -2,8 +2,8 @@
 
 Taught in ``notebooks/05_speech_enhancement.ipynb``: the spectral-subtraction quiz, spectral
 subtraction with a floor, and SI-SDR. Each check calls the student's code through
-:func:`~course_utils.exercises.call_student` and raises
-:class:`~course_utils.exercises.ExerciseFeedback` saying what is wrong.
+:func:`~course_utils.checks.call_student` and raises
+:class:`~course_utils.checks.ExerciseFeedback` saying what is wrong.
 """
 from __future__ import annotations
 

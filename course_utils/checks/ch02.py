@@ -1,6 +1,6 @@
 """Auto-checks for ``solutions/02_speaker_embeddings_solutions.ipynb`` (and the exercises made from it).
 
-Each ``check_*`` raises :class:`~course_utils.exercises.ExerciseFeedback` saying what is wrong and
+Each ``check_*`` raises :class:`~course_utils.checks.ExerciseFeedback` saying what is wrong and
 where to look, or prints a success line.
 """
 from __future__ import annotations

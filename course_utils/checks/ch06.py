@@ -2,7 +2,7 @@
 
 Each ``check_*`` calls the student's function on inputs with a known answer, compares it with the
 course implementation (:mod:`course_utils.mir`) or with ``mir_eval``, and raises
-:class:`~course_utils.exercises.ExerciseFeedback` saying what is wrong.
+:class:`~course_utils.checks.ExerciseFeedback` saying what is wrong.
 """
 from __future__ import annotations
 

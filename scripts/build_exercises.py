@@ -12,10 +12,11 @@ Markers follow nbgrader, so the notebooks also work with it:
 
 Usage::
 
-    python -m course_utils.exercises.build          # (re)write exercises/*.ipynb
-    python -m course_utils.exercises.build --check  # exit 1 if any exercise differs (used by tests)
+    python scripts/build_exercises.py          # (re)write exercises/*.ipynb
+    python scripts/build_exercises.py --check  # exit 1 if any exercise differs (used by tests)
 
-Taught nowhere: it is course plumbing, tested by ``tests/test_exercises_build.py``.
+Maintainers' tooling (not part of the ``course_utils`` package), tested by
+``tests/test_exercises_build.py``.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..paths import repo_root
+REPO = Path(__file__).resolve().parents[1]
+
 
 __all__ = ["make_exercise", "exercise_path", "build_all", "main"]
 
@@ -113,7 +115,7 @@ def _dumps(nb: nbformat.NotebookNode) -> str:
 
 def build_all(root: Path | None = None, *, check: bool = False) -> list[Path]:
     """Write (or with ``check``, compare) every exercise; return those that were out of date."""
-    root = root or repo_root()
+    root = root or REPO
     stale = []
     for sol in sorted((root / "solutions").glob("*_solutions.ipynb")):
         nb = nbformat.read(sol, as_version=4)
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in stale:
         print(("out of date: " if args.check else "wrote: ") + str(p))
     if args.check and stale:
-        print("Exercises are generated from solutions: run `python -m course_utils.exercises.build`.")
+        print("Exercises are generated from solutions: run `python scripts/build_exercises.py`.")
         return 1
     return 0
 
