@@ -106,12 +106,8 @@ def check_prosody_extractor(func) -> bool:
     Returns
     -------
     bool
-        True (and a success line) when every value is close to the known answer.
-
-    Raises
-    ------
-    ExerciseFeedback
-        Names the test signal and the value that is off, with a hint.
+        True (and a success line) when every value is close to the known answer; otherwise
+        :class:`~course_utils.checks.ExerciseFeedback` names the signal and the value that is off.
 
     Notebook: 04_emotion_recognition_solutions § Task 2: a prosodic feature extractor
     """

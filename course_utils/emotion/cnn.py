@@ -78,26 +78,24 @@ def EmotionCNN(n_mels: int = 40, n_classes: int = 8, width: int = 32, dropout: f
     )
 
 
-def train_cnn(
-    X: np.ndarray,
-    y: Sequence[int],
-    *,
-    n_classes: int,
-    epochs: int = 12,
-    batch_size: int = 32,
-    lr: float = 3e-3,
-    weight_decay: float = 1e-3,
-    spec_augment: bool = True,
-    seed: int = 0,
-    width: int = 32,
-    X_val: np.ndarray | None = None,
-    y_val: Sequence[int] | None = None,
-    progress: bool = True,
-):
+def _batches(X: np.ndarray, y: np.ndarray, batch_size: int, rng: np.random.Generator, masks: bool):
+    """One epoch of shuffled batches, each example with its own SpecAugment masks if ``masks``."""
+    order = rng.permutation(len(X))
+    for i in range(0, len(X), batch_size):
+        idx = order[i:i + batch_size]
+        xb = X[idx]
+        if masks:
+            xb = np.stack([_spec_augment(s, rng, fill=0.0) for s in xb])
+        yield xb, y[idx]
+
+
+def train_cnn(X: np.ndarray, y: Sequence[int], *, n_classes: int, epochs: int = 12, batch_size: int = 32,
+              lr: float = 3e-3, weight_decay: float = 1e-3, spec_augment: bool = True, seed: int = 0,
+              width: int = 32, X_val: np.ndarray | None = None, y_val: Sequence[int] | None = None,
+              progress: bool = True):
     """Train :func:`EmotionCNN` with AdamW and a one-cycle learning rate (:func:`course_utils.training.fit`).
 
-    Label smoothing 0.05; one math thread (tiny convolutions: extra threads only spin, 10x the CPU
-    time on a busy machine).
+    Label smoothing 0.05; one math thread (tiny convolutions: extra threads only spin).
 
     Parameters
     ----------
@@ -105,27 +103,17 @@ def train_cnn(
         Normalised log-mels ``(n, mels, frames)`` (see :func:`normalize_log_mel`).
     y : sequence of int
         Class indices.
-    n_classes : int
-        Number of classes.
-    epochs : int
-        Passes over ``X``.
-    batch_size : int
-        Examples per step.
-    lr : float
-        Peak learning rate of the one-cycle schedule.
-    weight_decay : float
-        AdamW's decoupled weight decay.
+    n_classes, epochs, batch_size, width : int
+        Classes, passes over ``X``, examples per step, channels of :func:`EmotionCNN`.
+    lr, weight_decay : float
+        Peak learning rate of the one-cycle schedule; AdamW's decoupled weight decay.
     spec_augment : bool
-        Apply :func:`course_utils.corruptions.spec_augment` masks (2 bands of up to 6 mel bins and
-        2 stretches of up to 15 frames, filled with 0) to every training example.
+        Mask every training example with :func:`course_utils.corruptions.spec_augment` (2 bands
+        of up to 6 mel bins, 2 stretches of up to 15 frames, filled with 0).
     seed : int
         Seeds the weights, the batch order and the masks.
-    width : int
-        Channels of the network (see :func:`EmotionCNN`).
-    X_val : np.ndarray, optional
-        Held-out log-mels, evaluated after every epoch for the curves.
-    y_val : sequence of int, optional
-        Their class indices.
+    X_val, y_val : np.ndarray, optional
+        Held-out log-mels and their classes, scored after every epoch for the curves.
     progress : bool
         Show a progress bar over epochs.
 
@@ -136,24 +124,13 @@ def train_cnn(
 
     Notebook: 04_emotion_recognition § 8. A CNN on real log-mel spectrograms
     """
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # before the model: seeds its initial weights (fit's own seed would come after)
     rng = np.random.default_rng(seed)
-    X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.int64)
+    X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int64)
     model = EmotionCNN(X.shape[1], n_classes, width=width)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    steps = epochs * int(np.ceil(len(X) / batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * int(np.ceil(len(X) / batch_size)))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-
-    def batches(epoch: int):
-        order = rng.permutation(len(X))
-        for i in range(0, len(X), batch_size):
-            idx = order[i:i + batch_size]
-            xb = X[idx]
-            if spec_augment:
-                xb = np.stack([_spec_augment(s, rng, fill=0.0) for s in xb])
-            yield xb, y[idx]
 
     def step(batch):
         xb, yb = batch
@@ -162,9 +139,9 @@ def train_cnn(
     def evaluate() -> dict[str, float]:
         return {"val accuracy": float((predict_proba_cnn(model, X_val).argmax(1) == np.asarray(y_val)).mean())}
 
-    history = fit(model, opt, batches, step, epochs=epochs, scheduler=sched,
-                  evaluate=evaluate if X_val is not None else None, threads=1, progress=progress,
-                  desc="CNN epochs")
+    history = fit(model, opt, lambda epoch: _batches(X, y, batch_size, rng, spec_augment), step, epochs=epochs,
+                  scheduler=sched, evaluate=evaluate if X_val is not None else None, threads=1,
+                  progress=progress, desc="CNN epochs")
     return model, history
 
 
