@@ -17,11 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import librosa
 import numpy as np
 
 from .audio import AudioError, check_audio
+from .enhancement import noisereduce_stationary
+from .vad import speech_segments
 
-__all__ = ["AudioProcessingResult", "IntegratedAudioPipeline", "STATUSES"]
+__all__ = ["AudioProcessingResult", "IntegratedAudioPipeline", "STATUSES", "chapter_components"]
 
 #: Possible values of :attr:`AudioProcessingResult.status`.
 STATUSES = ("accepted", "rejected", "identified", "unidentified", "analysed",
@@ -94,15 +97,30 @@ class AudioProcessingResult:
                     rtf=self.real_time_factor, message=self.message)
 
 
-def _noisereduce(y: np.ndarray, sr: int) -> np.ndarray:
-    try:  # chapter 5's wrapper when it is there
-        from .enhancement import noisereduce_stationary
+def chapter_components(df) -> tuple[str, str | None]:
+    """The speaker embedder and the noise reduction chapter 7 uses on the data it found.
 
-        return noisereduce_stationary(y, sr)
-    except ImportError:  # pragma: no cover
-        import noisereduce as nr
+    resemblyzer learned real voices; on the synthetic fallback corpus it cannot tell the synthetic
+    voices apart, so the offline run uses chapter 2's MFCC-statistics embedder instead, and runs
+    without noise reduction (on these synthetic voices it removes the cues that tell the speakers
+    apart).
 
-        return nr.reduce_noise(y=y, sr=sr, stationary=True).astype(np.float32)
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`course_utils.datasets.load_ravdess` (``df.attrs["synthetic"]``).
+
+    Returns
+    -------
+    (embedder_kind, denoise)
+        A kind for :func:`course_utils.embeddings.load_or_train` and the ``denoise`` argument of
+        :class:`IntegratedAudioPipeline`.
+
+    Notebook: 07_integrated_pipeline § 1. The components, reused
+    """
+    if df.attrs.get("synthetic", False):
+        return "mfcc_stats", None
+    return "resemblyzer", "noisereduce"
 
 
 class IntegratedAudioPipeline:
@@ -163,7 +181,7 @@ class IntegratedAudioPipeline:
         self.verifier = verifier
         self.emotion_recognizer = emotion_recognizer
         self.sr = int(sr)
-        self.denoise = _noisereduce if denoise == "noisereduce" else denoise
+        self.denoise = noisereduce_stationary if denoise == "noisereduce" else denoise
         self.vad = vad
         self.min_speech = float(min_speech)
         self.emotion_when_rejected = emotion_when_rejected
@@ -186,16 +204,12 @@ class IntegratedAudioPipeline:
         if float(np.max(np.abs(y))) < 1e-5:
             raise _NoSpeech(f"audio: the signal is silent ({y.size / sr:.2f} s of digital silence)")
         if sr != self.sr:
-            import librosa
-
             y = librosa.resample(y, orig_sr=int(sr), target_sr=self.sr).astype(np.float32)
         return y
 
     def _speech(self, y: np.ndarray) -> tuple[np.ndarray, float]:
         if self.vad is None:
             return y, y.size / self.sr
-        from .vad import speech_segments
-
         segs = speech_segments(y, self.sr, method=self.vad)
         if not segs:
             return np.zeros(0, np.float32), 0.0
