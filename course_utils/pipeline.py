@@ -35,7 +35,7 @@ STATUSES = ("accepted", "rejected", "identified", "unidentified", "analysed",
 class AudioProcessingResult:
     """What the pipeline found. The first six fields are the seed chapter's dataclass.
 
-    Attributes
+    Parameters
     ----------
     is_verified : bool
         The claimed speaker was accepted (False when rejected, not checked, or on an error).
@@ -61,6 +61,8 @@ class AudioProcessingResult:
         Seconds of input audio and of detected speech.
     emotion_probabilities : dict
         Every class's probability.
+
+    Notebook: 07_integrated_pipeline § 2. The pipeline and three scenarios
     """
 
     is_verified: bool
@@ -152,6 +154,8 @@ class IntegratedAudioPipeline:
     >>> pipe = IntegratedAudioPipeline(verifier, recognizer)        # doctest: +SKIP
     >>> r = pipe.process(y, 16000, speaker_id="Actor_17")            # doctest: +SKIP
     >>> r.status, r.speaker_similarity, r.emotion, r.stage_times    # doctest: +SKIP
+
+    Notebook: 07_integrated_pipeline § 2. The pipeline and three scenarios ; 07_integrated_pipeline § 4. Independent stages in a thread pool, and batches of calls
     """
 
     MIN_RATE, MAX_RATE = 4000, 192000

@@ -8,10 +8,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from ..audio import check_audio
-try:
-    from ..features import frame_mfcc
-except ImportError:  # TEMP until core lands
-    from ._tmp_frame_mfcc import frame_mfcc
+from ..features import frame_mfcc
 from .segments import HOP_S
 
 __all__ = ["change_scores", "pick_change_points"]
@@ -89,7 +86,7 @@ def change_scores(
     if win_s <= 0 or step_s <= 0:
         raise ValueError(f"win_s and step_s must be positive, got {win_s}, {step_s}")
     y = check_audio(y, sr, name="y")
-    F = frame_mfcc(y, sr, n_mfcc=13 if method == "bic" else n_mfcc, cmvn=True)
+    F = frame_mfcc(y, sr, n_mfcc=13 if method == "bic" else n_mfcc, normalize="meanvar")
     n = len(F)
     keep = np.ones(n, bool) if speech_mask is None else np.resize(np.asarray(speech_mask, bool), n)
     w = int(round(win_s / HOP_S))

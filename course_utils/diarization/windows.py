@@ -16,6 +16,7 @@ import torch
 from ..audio import check_audio
 from ..embeddings import load_or_train, model_path
 from ..features import speaker_features
+from ..parallel import torch_threads
 
 __all__ = ["sliding_windows", "mfcc_stats_embed", "embed_windows", "standardized_mfcc_windows",
            "resemblyzer_embed_windows", "window_encoders"]
@@ -162,16 +163,11 @@ def resemblyzer_embed_windows(y: np.ndarray, sr: int, windows: Sequence[tuple[fl
         n = max(1, min(160, int(round((e - s) * 100)), len(mel) - i0))
         spans.append((i0, n))
     out = np.zeros((len(windows), 256))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.no_grad():
-            for n in sorted({n for _, n in spans}):
-                idx = [k for k, (_, m) in enumerate(spans) if m == n]
-                batch = np.stack([mel[spans[k][0]:spans[k][0] + n] for k in idx])
-                out[idx] = embedder.encoder(torch.from_numpy(batch).float()).numpy()
-    finally:
-        torch.set_num_threads(threads)
+    with torch_threads(1), torch.no_grad():
+        for n in sorted({n for _, n in spans}):
+            idx = [k for k, (_, m) in enumerate(spans) if m == n]
+            batch = np.stack([mel[spans[k][0]:spans[k][0] + n] for k in idx])
+            out[idx] = embedder.encoder(torch.from_numpy(batch).float()).numpy()
     return out
 
 
