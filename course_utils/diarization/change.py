@@ -87,10 +87,13 @@ def change_scores(
         raise ValueError(f"win_s and step_s must be positive, got {win_s}, {step_s}")
     y = check_audio(y, sr, name="y")
     F = frame_mfcc(y, sr, n_mfcc=13 if method == "bic" else n_mfcc, normalize="meanvar")
-    n = len(F)
-    keep = np.ones(n, bool) if speech_mask is None else np.resize(np.asarray(speech_mask, bool), n)
-    w = int(round(win_s / HOP_S))
-    times = np.arange(win_s, n * HOP_S - win_s + 1e-9, step_s)
+    keep = np.ones(len(F), bool) if speech_mask is None else np.resize(np.asarray(speech_mask, bool), len(F))
+    times = np.arange(win_s, len(F) * HOP_S - win_s + 1e-9, step_s)
+    return times, _window_pair_scores(F, keep, times, int(round(win_s / HOP_S)), method, bic_lambda, min_frames)
+
+
+def _window_pair_scores(F: np.ndarray, keep: np.ndarray, times: np.ndarray, w: int, method: str,
+                        bic_lambda: float, min_frames: int) -> np.ndarray:
     scores = np.full(times.size, np.nan)
     for k, t in enumerate(times):
         c = int(round(t / HOP_S))
@@ -99,7 +102,7 @@ def change_scores(
         if len(L) < min_frames or len(R) < min_frames:
             continue
         scores[k] = _cosine_distance_of_stats(L, R) if method == "cosine" else _delta_bic(L, R, bic_lambda)
-    return times, scores
+    return scores
 
 
 def pick_change_points(

@@ -65,14 +65,7 @@ def make_conversation(
         u = check_audio(u, sr, name=f"utterances[{i}]", min_duration=0.1)
         u, _ = librosa.effects.trim(u, top_db=top_db)
         clips.append(normalize_rms(u, -20.0))
-    starts = [0.0]
-    for i in range(1, len(clips)):
-        prev_end = starts[-1] + clips[i - 1].size / sr
-        if speakers[i] != speakers[i - 1] and rng.random() < overlap_prob:
-            ov = min(rng.uniform(*overlap_s), 0.5 * min(clips[i].size, clips[i - 1].size) / sr)
-            starts.append(max(starts[-1], prev_end - ov))
-        else:
-            starts.append(prev_end + rng.uniform(*gap_s))
+    starts = _turn_starts([c.size / sr for c in clips], speakers, rng, overlap_prob, overlap_s, gap_s)
     total = int(np.ceil((starts[-1] + clips[-1].size / sr) * sr)) + 1
     y = np.zeros(total, np.float32)
     ref = []
@@ -81,6 +74,18 @@ def make_conversation(
         y[i0:i0 + c.size] += c
         ref.append((i0 / sr, (i0 + c.size) / sr, spk))
     return y, ref
+
+
+def _turn_starts(durations, speakers, rng, overlap_prob, overlap_s, gap_s) -> list[float]:
+    starts = [0.0]
+    for i in range(1, len(durations)):
+        prev_end = starts[-1] + durations[i - 1]
+        if speakers[i] != speakers[i - 1] and rng.random() < overlap_prob:
+            ov = min(rng.uniform(*overlap_s), 0.5 * min(durations[i], durations[i - 1]))
+            starts.append(max(starts[-1], prev_end - ov))
+        else:
+            starts.append(prev_end + rng.uniform(*gap_s))
+    return starts
 
 
 def conversation_from_table(

@@ -18,6 +18,11 @@ from .windows import sliding_windows
 __all__ = ["cluster_segments", "diarize"]
 
 
+def _check_method(method: str) -> None:
+    if method not in ("spectral", "agglomerative"):
+        raise ValueError(f"method must be 'spectral' or 'agglomerative', got {method!r}")
+
+
 def cluster_segments(
     E: np.ndarray,
     windows: Sequence[tuple[float, float]],
@@ -61,8 +66,7 @@ def cluster_segments(
 
     Notebook: 08_speaker_diarization § 5. Clustering the windows ; 08_speaker_diarization § 6. Resegmentation, timeline and the collar
     """
-    if method not in ("spectral", "agglomerative"):
-        raise ValueError(f"method must be 'spectral' or 'agglomerative', got {method!r}")
+    _check_method(method)
     if method == "spectral":
         labels, _ = spectral_cluster(E, n_speakers, min_speakers=min_speakers)
     else:
@@ -97,9 +101,7 @@ def diarize(
     sr : int
         Its sample rate.
     embed : callable
-        ``(y, sr, windows) -> (n_windows, dim)``, e.g.
-        ``functools.partial(resemblyzer_embed_windows, embedder=...)``, or
-        ``lambda y, sr, w: embed_windows(y, sr, w, embedder)``.
+        ``(y, sr, windows) -> (n_windows, dim)``, e.g. one of :func:`window_encoders`.
     method : str
         ``"spectral"`` or ``"agglomerative"``.
     n_speakers : int, optional
@@ -123,8 +125,7 @@ def diarize(
 
     Notebook: 08_speaker_diarization § 6. Resegmentation, timeline and the collar
     """
-    if method not in ("spectral", "agglomerative"):
-        raise ValueError(f"method must be 'spectral' or 'agglomerative', got {method!r}")
+    _check_method(method)
     y = check_audio(y, sr, name="y", min_duration=0.5)
     speech = speech_segments(y, sr, method=vad)
     windows = sliding_windows(speech, win_s=win_s, hop_s=hop_s)
