@@ -83,3 +83,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
         torch.manual_seed(seed)
         torch.use_deterministic_algorithms(True, warn_only=True)
     return np.random.default_rng(seed)
+
+
+# Runs on the first import of the package, before librosa reads the variable.
+configure_librosa_data()
