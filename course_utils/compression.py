@@ -39,7 +39,7 @@ def quantized(model: torch.nn.Module, layers: Sequence[type] = (torch.nn.LSTM, t
     -------
     torch.nn.Module
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*quantiz.*")  # torch.ao's deprecation notices
@@ -62,7 +62,7 @@ def pruned(model: torch.nn.Module, amount: float, modules: Sequence[str] = ("lst
     -------
     torch.nn.Module
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     m = copy.deepcopy(model)
     for mod in (getattr(m, name) for name in modules):
@@ -92,7 +92,7 @@ def state_bytes(model: torch.nn.Module, compressed: bool = False) -> int:
     -------
     int
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     buf = io.BytesIO()
     if compressed:
@@ -114,7 +114,7 @@ def weight_zero_fraction(model: torch.nn.Module) -> float:
     -------
     float
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     return float(np.mean([(p == 0).float().mean().item() for n, p in model.state_dict().items()
                           if isinstance(p, torch.Tensor) and p.dtype.is_floating_point and "weight" in n] or [0.0]))
@@ -138,7 +138,7 @@ def cpu_ms_per_call(model: torch.nn.Module, x: torch.Tensor, repeats: int = 3) -
     -------
     float
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     with torch.no_grad():
         model(x)  # warm-up
@@ -168,7 +168,7 @@ def partial_mels(y: np.ndarray, sr: int, win: int = 160, hop: int = 80) -> np.nd
     np.ndarray
         ``(n_partials, win, 40)``.
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # resemblyzer imports the deprecated pkg_resources (through webrtcvad)
@@ -197,7 +197,7 @@ def utterance_embeddings(model: torch.nn.Module, mels: Sequence[np.ndarray]) -> 
     np.ndarray
         ``(n_utterances, 256)``.
 
-    Notebook: 07_integrated_pipeline § 6. Making the neural model smaller: int8 quantization and magnitude pruning
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
     sizes = [len(m) for m in mels]
     with torch.no_grad():

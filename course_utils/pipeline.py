@@ -62,7 +62,7 @@ class AudioProcessingResult:
     emotion_probabilities : dict
         Every class's probability.
 
-    Notebook: 07_integrated_pipeline § 2. The pipeline and three scenarios
+    Notebook: 07_integrated_pipeline § The pipeline and three scenarios
     """
 
     is_verified: bool
@@ -118,7 +118,7 @@ def chapter_components(df) -> tuple[str, str | None]:
         A kind for :func:`course_utils.embeddings.load_or_train` and the ``denoise`` argument of
         :class:`IntegratedAudioPipeline`.
 
-    Notebook: 07_integrated_pipeline § 1. The components, reused
+    Notebook: 07_integrated_pipeline § The components, reused
     """
     if df.attrs.get("synthetic", False):
         return "mfcc_stats", None
@@ -155,7 +155,7 @@ class IntegratedAudioPipeline:
     >>> r = pipe.process(y, 16000, speaker_id="Actor_17")            # doctest: +SKIP
     >>> r.status, r.speaker_similarity, r.emotion, r.stage_times    # doctest: +SKIP
 
-    Notebook: 07_integrated_pipeline § 2. The pipeline and three scenarios ; 07_integrated_pipeline § 4. Independent stages in a thread pool, and batches of calls
+    Notebook: 07_integrated_pipeline § The pipeline and three scenarios ; 07_integrated_pipeline § Independent stages in a thread pool, and batches of calls
     """
 
     MIN_RATE, MAX_RATE = 4000, 192000

@@ -36,7 +36,7 @@ class RingBuffer:
     >>> rb = RingBuffer(4); rb.write(np.arange(6.0)); rb.read().tolist()
     [2.0, 3.0, 4.0, 5.0]
 
-    Notebook: 07_integrated_pipeline § 5. Streaming: a ring buffer and the latency per chunk
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk
     """
 
     def __init__(self, capacity: int):
@@ -133,7 +133,7 @@ def iter_chunks(y: np.ndarray, sr: int, chunk_ms: float = 100.0) -> Iterator[np.
     ------
     np.ndarray
 
-    Notebook: 07_integrated_pipeline § 5. Streaming: a ring buffer and the latency per chunk ; 07_integrated_pipeline_solutions § Task 2 — A streaming frame buffer
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk ; 07_integrated_pipeline_solutions § Task 2 — A streaming frame buffer
     """
     if chunk_ms <= 0:
         raise ValueError(f"chunk_ms must be positive, got {chunk_ms}")
@@ -181,7 +181,7 @@ def run_stream(
         One row per chunk: ``chunk``, ``t_end`` (stream time at the chunk's end, s), ``buffered_s``,
         ``latency_ms`` (NaN while the buffer is filling), ``decision``.
 
-    Notebook: 07_integrated_pipeline § 5. Streaming: a ring buffer and the latency per chunk
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk
     """
     if window_s <= 0 or min_window_s < 0 or min_window_s > window_s:
         raise ValueError(f"need 0 <= min_window_s <= window_s and window_s > 0, got {min_window_s}, {window_s}")

@@ -67,7 +67,7 @@ def energy_vad(
     np.ndarray
         One bool per hop, shape ``(ceil(len(y) / hop),)``.
 
-    Notebook: 08_speaker_diarization § 3. Voice activity detection
+    Notebook: 08_speaker_diarization § Voice activity detection
     """
     hop = _check_hop(hop_ms, sr)
     y = check_audio(y, sr, name="y", allow_silent=True)
@@ -116,7 +116,7 @@ def webrtc_vad(
     np.ndarray
         One bool per hop, shape ``(ceil(len(y) / hop),)``.
 
-    Notebook: 08_speaker_diarization § 3. Voice activity detection
+    Notebook: 08_speaker_diarization § Voice activity detection
     """
     if aggressiveness not in (0, 1, 2, 3):
         raise ValueError(f"aggressiveness must be 0, 1, 2 or 3, got {aggressiveness!r}")
@@ -158,7 +158,7 @@ def smooth_mask(mask: np.ndarray, *, hop_ms: float = 10.0, min_speech_ms: float 
     np.ndarray
         The smoothed mask (a copy).
 
-    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows ; 08_speaker_diarization § 3. Voice activity detection
+    Notebook: 08_speaker_diarization § Speaker change detection: distance between adjacent windows ; 08_speaker_diarization § Voice activity detection
     """
     m = np.asarray(mask, dtype=bool).copy()
     if m.ndim != 1:
@@ -195,7 +195,7 @@ def mask_to_segments(mask: np.ndarray, *, hop_ms: float = 10.0) -> list[tuple[fl
     -------
     list of (start, end)
 
-    Notebook: 08_speaker_diarization § 3. Voice activity detection
+    Notebook: 08_speaker_diarization § Voice activity detection
     """
     m = np.asarray(mask, dtype=bool)
     if m.ndim != 1:
@@ -234,7 +234,7 @@ def speech_segments(
     -------
     list of (start, end)
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows ; 07_integrated_pipeline § 2. The pipeline and three scenarios
+    Notebook: 08_speaker_diarization § Embed sliding windows ; 07_integrated_pipeline § The pipeline and three scenarios
     """
     if method == "webrtc":
         mask = webrtc_vad(y, sr, hop_ms=hop_ms, **kwargs)

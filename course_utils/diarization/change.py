@@ -79,7 +79,7 @@ def change_scores(
     (times, scores)
         Candidate times (s) and their scores (NaN where a side has too little speech).
 
-    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows
+    Notebook: 08_speaker_diarization § Speaker change detection: distance between adjacent windows
     """
     if method not in ("cosine", "bic"):
         raise ValueError(f"method must be 'cosine' or 'bic', got {method!r}")
@@ -130,7 +130,7 @@ def pick_change_points(
     np.ndarray
         Times (s) of the detected changes.
 
-    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows
+    Notebook: 08_speaker_diarization § Speaker change detection: distance between adjacent windows
     """
     times = np.asarray(times, float)
     s = np.asarray(scores, float)

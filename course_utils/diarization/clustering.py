@@ -23,7 +23,7 @@ def cosine_affinity(X: np.ndarray) -> np.ndarray:
     np.ndarray
         ``(n, n)`` similarities.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     X = np.asarray(X, float)
     Xn = X / (np.linalg.norm(X, axis=1, keepdims=True) + 1e-12)
@@ -55,7 +55,7 @@ def normalized_laplacian(affinity: np.ndarray) -> np.ndarray:
     np.ndarray
         ``(n, n)`` Laplacian.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     A = np.asarray(affinity, float)
     d = A.sum(1)
@@ -82,7 +82,7 @@ def estimate_n_speakers(affinity: np.ndarray, max_speakers: int = 8, *, min_spea
     (k, eigenvalues)
         The estimate and all eigenvalues of ``L`` in ascending order.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     lam = np.linalg.eigvalsh(normalized_laplacian(affinity))
     m = min(max_speakers, len(lam) - 1)
@@ -138,7 +138,7 @@ def spectral_cluster(
     (labels, info)
         ``info`` holds ``n_speakers``, ``n_speakers_eigengap``, ``eigenvalues`` and ``affinity``.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     X = _check_embeddings(X)
     if len(X) == 1:
@@ -187,7 +187,7 @@ def agglomerative_cluster(
     np.ndarray
         One integer label per window.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     X = _check_embeddings(X)
     if len(X) == 1:

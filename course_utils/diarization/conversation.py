@@ -55,7 +55,7 @@ def make_conversation(
     (y, reference)
         The mixture (float32) and the reference segments ``(start, end, speaker)`` in seconds.
 
-    Notebook: 08_speaker_diarization § 1. Conversations with known turns
+    Notebook: 08_speaker_diarization § Conversations with known turns
     """
     if len(utterances) != len(speakers) or not utterances:
         raise ValueError(f"need one speaker label per utterance, got {len(utterances)} utterances and {len(speakers)} labels")
@@ -127,7 +127,7 @@ def conversation_from_table(
     (y, reference)
         As :func:`make_conversation`.
 
-    Notebook: 08_speaker_diarization § 1. Conversations with known turns
+    Notebook: 08_speaker_diarization § Conversations with known turns
     """
     rng = rng or np.random.default_rng(0)
     pool = sorted(set(actors) & set(df["actor"]))

@@ -64,7 +64,7 @@ def cluster_segments(
     (segments, first_pass, labels)
         Final segments, segments before resegmentation, and the window labels.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows ; 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Clustering the windows ; 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     _check_method(method)
     if method == "spectral":
@@ -123,7 +123,7 @@ def diarize(
         ``segments`` (final), ``first_pass`` (before resegmentation), ``speech`` (VAD regions),
         ``windows``, ``labels``, ``n_speakers``.
 
-    Notebook: 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     _check_method(method)
     y = check_audio(y, sr, name="y", min_duration=0.5)

@@ -32,7 +32,7 @@ def pit_loss(logits, targets):
         of each recording (a tuple per recording: output slot ``j`` is matched to speaker
         ``perm[j]``).
 
-    Notebook: 08_speaker_diarization § 7. End-to-end neural diarization and permutation-invariant training
+    Notebook: 08_speaker_diarization § End-to-end neural diarization and permutation-invariant training
     """
     if logits.shape != targets.shape or logits.ndim != 3:
         raise ValueError(f"logits and targets must both be (batch, frames, speakers), got {tuple(logits.shape)} and {tuple(targets.shape)}")

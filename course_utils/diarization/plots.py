@@ -35,7 +35,7 @@ def plot_timeline(
     -------
     matplotlib.axes.Axes
 
-    Notebook: 08_speaker_diarization § 1. Conversations with known turns ; 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Conversations with known turns ; 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(12, 0.8 + 0.7 * len(tracks)))

@@ -30,7 +30,7 @@ def merge_segments(segments: Sequence[tuple[float, float, Any]], *, max_gap: flo
     list of (start, end, label)
         Sorted by start time.
 
-    Notebook: 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     out: list[list] = []
     for s, e, lab in sorted(segments, key=lambda t: (str(t[2]), t[0])):
@@ -84,7 +84,7 @@ def labels_to_segments(
     list of (start, end, str)
         Speaker turns named ``spk0``, ``spk1``, ...
 
-    Notebook: 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     if len(windows) != len(labels):
         raise ValueError(f"{len(windows)} windows but {len(labels)} labels")
@@ -113,7 +113,7 @@ def single_cluster_segments(speech: Sequence[tuple[float, float]]) -> list[tuple
     list of (start, end, str)
         Every region labelled ``spk0``.
 
-    Notebook: 08_speaker_diarization § 5. Clustering the windows
+    Notebook: 08_speaker_diarization § Clustering the windows
     """
     return [(float(s), float(e), "spk0") for s, e in speech]
 
@@ -133,7 +133,7 @@ def window_majority_labels(windows: Sequence[tuple[float, float]], reference: Se
     np.ndarray
         One speaker label per window.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     out = []
     for s, e in windows:
@@ -177,7 +177,7 @@ def resegment(
     np.ndarray
         ``(m,)`` integer labels.
 
-    Notebook: 08_speaker_diarization § 6. Resegmentation, timeline and the collar
+    Notebook: 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     coarse = np.asarray(coarse, float)
     fine = np.asarray(fine, float)

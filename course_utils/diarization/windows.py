@@ -48,7 +48,7 @@ def sliding_windows(
     list of (start, end)
         The windows in seconds.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     if win_s <= 0 or hop_s <= 0:
         raise ValueError(f"win_s and hop_s must be positive, got {win_s}, {hop_s}")
@@ -81,7 +81,7 @@ def mfcc_stats_embed(y: np.ndarray, sr: int) -> np.ndarray:
     np.ndarray
         The 120-dim vector.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     return speaker_features(y, sr)
 
@@ -116,7 +116,7 @@ def embed_windows(
     np.ndarray
         ``(n_windows, dim)``.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     f = embed.embed if hasattr(embed, "embed") else embed
     _check_windows(windows, "embed_windows")
@@ -146,7 +146,7 @@ def resemblyzer_embed_windows(y: np.ndarray, sr: int, windows: Sequence[tuple[fl
     np.ndarray
         ``(n_windows, 256)``.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # resemblyzer imports the deprecated pkg_resources (through webrtcvad)
@@ -188,7 +188,7 @@ def standardized_mfcc_windows(y: np.ndarray, sr: int, windows: Sequence[tuple[fl
     np.ndarray
         ``(n_windows, 120)``, zero mean and unit variance per dimension.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     X = embed_windows(y, sr, windows, mfcc_stats_embed)
     return (X - X.mean(0)) / (X.std(0) + 1e-8)
@@ -207,7 +207,7 @@ def window_encoders() -> dict[str, Callable]:
     dict
         Encoder name -> function.
 
-    Notebook: 08_speaker_diarization § 4. Embed sliding windows
+    Notebook: 08_speaker_diarization § Embed sliding windows
     """
     encoders = {"MFCC stats": standardized_mfcc_windows,
                 "resemblyzer": functools.partial(resemblyzer_embed_windows, embedder=load_or_train("resemblyzer", progress=False))}
