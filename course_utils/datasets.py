@@ -19,7 +19,6 @@ Run ``python -m course_utils.datasets fetch`` (or ``course-data fetch``) to down
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +33,7 @@ import librosa.util.files
 import pandas as pd
 import pooch
 
+from .cache import atomic_write_text, file_lock
 from .paths import cache_dir, data_dir, repo_root, sha256_file
 from .synth.speech import EMOTIONS, FSDD_SPEAKERS, write_fsdd_like, write_ravdess_like
 
@@ -227,8 +227,7 @@ def _synthetic(name: str) -> Path:
     done = root / ".complete"
     if done.exists():
         return root
-    with open(cache_dir("synthetic") / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another notebook may be writing it right now
+    with file_lock(root):  # another notebook may be writing it right now (lock: <root>.lock)
         if not done.exists():
             if name == "ravdess":
                 write_ravdess_like(root)
@@ -236,7 +235,7 @@ def _synthetic(name: str) -> Path:
                 write_fsdd_like(root)
             else:
                 raise DatasetError(f"no synthetic stand-in for {name!r}")
-            done.write_text("ok\n")
+            atomic_write_text(done, "ok\n")
     return root
 
 

@@ -4,7 +4,7 @@ Used by every notebook (``notebooks/01_speaker_recognition.ipynb`` first).
 """
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
 import random
 from pathlib import Path
@@ -28,7 +28,7 @@ CHECKPOINT_DIR = _PACKAGE_DIR / "checkpoints"
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks).
+    """SHA-256 hex digest of a file's bytes: :func:`course_utils.cache.file_digest`, for a file that must exist.
 
     Parameters
     ----------
@@ -40,13 +40,18 @@ def sha256_file(path: str | os.PathLike) -> str:
     str
         64 hexadecimal digits.
 
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a file (``file_digest`` would return ``"missing:<path>"`` instead).
+
     Notebook: 02_speaker_embeddings § 9. Saving and loading an encoder
     """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from .cache import file_digest  # not at the top: course_utils.cache imports this module
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+    return file_digest(path)
 
 
 def repo_root() -> Path:

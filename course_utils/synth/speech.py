@@ -20,6 +20,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import butter, lfilter, sosfilt
 
+from ..cache import atomic_path
 from ..progress import progress_bar
 
 __all__ = [
@@ -300,9 +301,8 @@ def synthesize_utterance(
 def _write_all(jobs: list[tuple[Path, str, SpeakerProfile, str, float, int]], sr: int) -> None:
     for path, units, spk, emotion, intensity, seed in progress_bar(jobs, desc="synthesizing"):
         y = synthesize_utterance(units, spk, emotion, intensity, sr=sr, seed=seed)
-        tmp = path.with_suffix(".tmp.wav")
-        sf.write(str(tmp), y, sr, subtype="PCM_16")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            sf.write(str(tmp), y, sr, subtype="PCM_16")
 
 
 def write_ravdess_like(
