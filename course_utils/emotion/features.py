@@ -457,7 +457,7 @@ def augmented_log_mel(y: np.ndarray, sr: int, *, kind: str, seed: int = 0) -> np
     np.ndarray
         float32 ``(40, frames)`` log-mel of the augmented copy.
 
-    Notebook: 04_emotion_recognition § Augmentation
+    Notebook: 04_emotion_recognition § Data augmentation
     """
     rng = np.random.default_rng([seed, zlib.crc32(np.ascontiguousarray(y).tobytes())])
     return emotion_log_mel(perturb(y, sr, kind, rng=rng), sr)
