@@ -69,6 +69,8 @@ def notebook_line_problems(doc: str) -> list[str]:
     if not found:
         return ["no 'Notebook:' line"]
     problems = []
+    if len(found) == 1 and re.fullmatch(r"not yet taught \(issue #\d+\)", found[0]):
+        return []  # public for a chapter that an open issue adds; the package map lists these
     for ref in " ; ".join(found).split(" ; "):
         if " § " not in ref:
             problems.append(f"{ref!r} is not '<notebook stem> § <section heading>'")
@@ -142,6 +144,8 @@ def test_public_docstring(qualname):
 def test_notebook_line_checker_rejects_what_it_should():
     assert notebook_line_problems("Summary.") == ["no 'Notebook:' line"]
     assert notebook_line_problems("Notebook: 99_nothing § Intro")[0].startswith("no notebook")
+    assert notebook_line_problems("Notebook: not yet taught (issue #19)") == []
+    assert notebook_line_problems("Notebook: not yet taught") != []
     assert "has no heading" in notebook_line_problems("Notebook: 05_speech_enhancement § No such section")[0]
 
     def f(y, sr, *, top_db=30.0):
