@@ -1,7 +1,10 @@
-"""Synthetic signals with known ground truth: speech (the offline fallback) and music.
+"""Synthetic signals with known ground truth: speech and sound events (the offline fallbacks) and music.
 
-See :mod:`course_utils.synth.speech` and :mod:`course_utils.synth.music`.
+See :mod:`course_utils.synth.speech`, :mod:`course_utils.synth.corpora`, :mod:`course_utils.synth.events`
+and :mod:`course_utils.synth.music`.
 """
+from .corpora import WORD_UNITS, write_librispeech_like, write_speech_commands_like
+from .events import EVENT_CLASSES, sound_event, write_esc10_like
 from .music import (
     chord_progression,
     drum_pattern,
@@ -34,4 +37,10 @@ __all__ = [
     "style_clip",
     "tagged_clip",
     "generated_song",
+    "EVENT_CLASSES",
+    "sound_event",
+    "write_esc10_like",
+    "WORD_UNITS",
+    "write_librispeech_like",
+    "write_speech_commands_like",
 ]
