@@ -35,7 +35,11 @@ def _rng(*parts: object) -> np.random.Generator:
 
 
 def _band(x: np.ndarray, sr: int, lo: float | None, hi: float | None) -> np.ndarray:
-    """Band-, low- or high-pass ``x`` (4th-order Butterworth)."""
+    """Band-, low- or high-pass ``x`` (4th-order Butterworth); edges above 0.45 ``sr`` are dropped."""
+    lo = lo if lo and lo < 0.45 * sr else None
+    hi = hi if hi and hi < 0.45 * sr else None
+    if not (lo or hi):
+        return x
     if lo and hi:
         sos = butter(4, [lo, hi], btype="band", fs=sr, output="sos")
     else:
