@@ -8,37 +8,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
 
 from course_utils.datasets import DatasetError, load_fsdd, load_ravdess
 from course_utils.synth.speech import FSDD_SPEAKERS
-
-
-def _tiny_wav(path: Path, sr: int = 16000) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(str(path), 0.1 * np.sin(np.arange(sr // 20)), sr)
+from test_datasets import _fake_ravdess, _tiny_wav  # the same fake folders as the lookup tests
 
 
 @pytest.fixture(scope="module")
 def ravdess_template(tmp_path_factory) -> Path:
     """A complete, well-formed RAVDESS-like folder (1440 tiny files), built once."""
-    root = tmp_path_factory.mktemp("ravdess_template") / "ravdess"
-    first = root / "Actor_01"
-    for e in range(1, 9):
-        for i in (1, 2):
-            if e == 1 and i == 2:
-                continue
-            for s in (1, 2):
-                for r in (1, 2):
-                    _tiny_wav(first / f"03-01-{e:02d}-{i:02d}-{s:02d}-{r:02d}-01.flac")
-    for a in range(2, 25):
-        folder = root / f"Actor_{a:02d}"
-        folder.mkdir()
-        for p in first.iterdir():
-            shutil.copyfile(p, folder / (p.name[:-7] + f"{a:02d}.flac"))
-    return root
+    return _fake_ravdess(tmp_path_factory.mktemp("ravdess_template") / "ravdess")
 
 
 @pytest.fixture

@@ -4,15 +4,9 @@ See :mod:`course_utils.synth.speech`, :mod:`course_utils.synth.corpora`, :mod:`c
 and :mod:`course_utils.synth.music`.
 """
 from .corpora import WORD_UNITS, write_librispeech_like, write_speech_commands_like
+from .drums import drum_pattern, kick_demo
 from .events import EVENT_CLASSES, sound_event, write_esc10_like
-from .music import (
-    chord_progression,
-    drum_pattern,
-    generated_song,
-    kick_demo,
-    style_clip,
-    tagged_clip,
-)
+from .music import chord_progression, generated_song, style_clip, tagged_clip
 from .speech import (
     EMOTION_PROSODY,
     EMOTIONS,
