@@ -19,6 +19,7 @@ This file only re-exports.
 """
 from __future__ import annotations
 
+from . import attacks, claims, development, embedding, errors, fusion, plots, scoring, trials, verifier
 from .attacks import Corruption, attack_conditions
 from .claims import assert_chapter_claims
 from .development import development_embedders
@@ -49,37 +50,14 @@ from .trials import (
 from .verifier import SpeakerVerifier
 
 __all__ = [
-    "VerificationError",
-    "UnknownSpeakerError",
-    "EnrollmentError",
-    "VoiceprintFileError",
-    "FunctionEmbedder",
-    "embedder_name",
-    "embed_files",
-    "embedding_table",
-    "l2_normalize",
-    "enroll_models",
-    "cosine_scores",
-    "CosineBackend",
-    "LDABackend",
-    "PLDABackend",
-    "SNormBackend",
-    "s_norm",
-    "backend_from_dict",
-    "choose_threshold",
-    "identify_closed_set",
-    "open_set_rates",
-    "split_enrollment",
-    "make_trials",
-    "trial_scores",
-    "evaluate_trials",
-    "ScoreFusion",
-    "Corruption",
-    "attack_conditions",
-    "development_embedders",
-    "plot_det",
-    "plot_roc",
-    "plot_score_distributions",
-    "assert_chapter_claims",
-    "SpeakerVerifier",
+    *errors.__all__,
+    *embedding.__all__,
+    *scoring.__all__,
+    *trials.__all__,
+    *fusion.__all__,
+    *attacks.__all__,
+    *development.__all__,
+    *plots.__all__,
+    *claims.__all__,
+    *verifier.__all__,
 ]

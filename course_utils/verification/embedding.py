@@ -103,6 +103,10 @@ def _seed_of(*parts: object) -> int:
     return zlib.crc32("|".join(map(str, parts)).encode())
 
 
+def _unchanged(y: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray:
+    return y
+
+
 def _embed_corrupted(embedder: Any, paths: list[str], transform: Callable, transform_key: str, load_sr: int,
                      seed: int, progress: bool) -> np.ndarray:
     """Load, corrupt (a generator seeded by ``seed``, the key and the file name) and embed each file."""
@@ -170,17 +174,13 @@ def embed_files(
         return np.asarray(embedder.embed_paths(paths, load_sr, progress=progress), dtype=np.float32)
     if transform is not None and not transform_key:
         raise ValueError("embed_files: give transform_key (a name for the corruption and its parameters)")
+    label = transform_key or "clean"
     key = key_of(embedder_name(embedder), str(getattr(embedder, "key", "")), transform_key, load_sr, seed,
                  files_digest(paths))
-    target = entry_path("verification", f"{embedder_name(embedder)}-{transform_key or 'clean'}", key)
-
-    def compute() -> dict[str, np.ndarray]:
-        if transform is None:
-            identity = lambda y, sr, rng: y  # noqa: E731 - no corruption, same loop
-            return {"X": _embed_corrupted(embedder, paths, identity, "clean", load_sr, seed, progress)}
-        return {"X": _embed_corrupted(embedder, paths, transform, transform_key, load_sr, seed, progress)}
-
-    return cached_arrays(target, compute, required=("X",))["X"]
+    fn = transform or _unchanged
+    return cached_arrays(entry_path("verification", f"{embedder_name(embedder)}-{label}", key),
+                         lambda: {"X": _embed_corrupted(embedder, paths, fn, label, load_sr, seed, progress)},
+                         required=("X",))["X"]
 
 
 def embedding_table(embedders: Mapping[str, Any], df: pd.DataFrame, masks: Sequence[pd.Series]) -> dict[str, np.ndarray]:
