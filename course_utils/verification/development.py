@@ -6,7 +6,7 @@ training actors (shipped checkpoints, loaded by ``load``); on the synthetic offl
 models are shipped and training five more would be slow, so chapter 2's models stand in and this
 says so.
 
-Notebook: 03_speaker_verification § 8. Choices made on a development set, and score fusion
+Notebook: 03_speaker_verification § Choices made on a development set, and score fusion
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def development_embedders(df: pd.DataFrame, kinds: Sequence[str], train_mask: pd
     dict of str to object
         ``{kind: embedder}`` in the order of ``kinds``.
 
-    Notebook: 03_speaker_verification § 8. Choices made on a development set, and score fusion
+    Notebook: 03_speaker_verification § Choices made on a development set, and score fusion
     """
     if df.attrs.get("synthetic"):
         print(_FALLBACK_NOTE)

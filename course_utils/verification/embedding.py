@@ -6,7 +6,7 @@ An *embedder* is anything with ``embed(y, sr) -> 1-D array`` (and ideally ``name
 keeps the result in the course's disk cache (:mod:`course_utils.cache`, content-keyed);
 :func:`embedding_table` builds the one table of embeddings per system that chapter 3 works on.
 
-Notebook: 03_speaker_verification § 1. Embeddings for every file, once
+Notebook: 03_speaker_verification § Embeddings for every file, once
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class FunctionEmbedder:
     dim : int, optional
         Embedding size (found by the first call when not given).
 
-    Notebook: 03_speaker_verification § 1. Embeddings for every file, once
+    Notebook: 03_speaker_verification § Embeddings for every file, once
     """
 
     def __init__(self, name: str, func: Callable[[np.ndarray, int], np.ndarray], sr: int = 16000,
@@ -203,7 +203,7 @@ def embedding_table(embedders: Mapping[str, Any], df: pd.DataFrame, masks: Seque
     dict of str to np.ndarray
         ``{kind: (len(df), dim) float32}``.
 
-    Notebook: 03_speaker_verification § 1. Embeddings for every file, once
+    Notebook: 03_speaker_verification § Embeddings for every file, once
     """
     X = {}
     for kind, emb in embedders.items():

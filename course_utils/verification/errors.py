@@ -1,6 +1,6 @@
 """The errors of :mod:`course_utils.verification`, each naming what went wrong and what to do.
 
-Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
 """
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ __all__ = ["VerificationError", "UnknownSpeakerError", "EnrollmentError", "Voice
 class VerificationError(ValueError):
     """A verifier or back-end used in a way that cannot work (no threshold, nothing enrolled, unfitted).
 
-    Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
 
 
 class UnknownSpeakerError(KeyError):
     """A speaker id that was never enrolled; the message lists the enrolled ones.
 
-    Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
 
     def __str__(self) -> str:  # KeyError would print the message with quotes
@@ -27,7 +27,7 @@ class UnknownSpeakerError(KeyError):
 class EnrollmentError(ValueError):
     """Enrollment without usable audio (an empty list, no sample rate for arrays, ...).
 
-    Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
 
 

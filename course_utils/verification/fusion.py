@@ -1,6 +1,6 @@
 """Score-level fusion of several verification systems by logistic regression.
 
-Notebook: 03_speaker_verification § 8. Choices made on a development set, and score fusion
+Notebook: 03_speaker_verification § Choices made on a development set, and score fusion
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class ScoreFusion:
     C : float
         Inverse L2 regularisation strength of the logistic regression.
 
-    Notebook: 03_speaker_verification § 8. Choices made on a development set, and score fusion
+    Notebook: 03_speaker_verification § Choices made on a development set, and score fusion
     """
 
     def __init__(self, C: float = 1.0):

@@ -1,6 +1,6 @@
 """Plots of verification results: DET curves, ROC curves, and target/non-target score histograms.
 
-Notebook: 03_speaker_verification § 5. EER, minDCF, DET and ROC for every system
+Notebook: 03_speaker_verification § EER, minDCF, DET and ROC for every system
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def plot_det(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, ax=None, ti
     matplotlib.axes.Axes
         The axes drawn on.
 
-    Notebook: 03_speaker_verification § 5. EER, minDCF, DET and ROC for every system
+    Notebook: 03_speaker_verification § EER, minDCF, DET and ROC for every system
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")
@@ -86,7 +86,7 @@ def plot_roc(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], *, ax=None, ti
     matplotlib.axes.Axes
         The axes drawn on.
 
-    Notebook: 03_speaker_verification § 5. EER, minDCF, DET and ROC for every system
+    Notebook: 03_speaker_verification § EER, minDCF, DET and ROC for every system
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 5.5), layout="constrained")
@@ -125,7 +125,7 @@ def plot_score_distributions(positive_scores, negative_scores, *, threshold: flo
     matplotlib.axes.Axes
         The axes drawn on.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3), layout="constrained")

@@ -4,7 +4,7 @@ A speaker's *voiceprint* is the average of L2-normalised embeddings of a few utt
 (:func:`enroll_models`); a back-end scores every voiceprint against every test embedding. The
 one :func:`l2_normalize` of the course lives here.
 
-Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def l2_normalize(X: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     np.ndarray
         float64 array of ``X``'s shape.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     X = np.asarray(X, dtype=np.float64)
     return X / np.maximum(np.linalg.norm(X, axis=-1, keepdims=True), eps)
@@ -74,7 +74,7 @@ def enroll_models(embeddings: np.ndarray, speakers: Sequence) -> tuple[list[str]
     EnrollmentError
         No enrollment embeddings.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     E = np.asarray(embeddings, dtype=np.float64)
     spk = np.asarray([str(s) for s in speakers])
@@ -104,7 +104,7 @@ def cosine_scores(models: np.ndarray, X: np.ndarray) -> np.ndarray:
     np.ndarray
         ``(n_models, n_test)`` scores in [-1, 1].
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     return l2_normalize(np.atleast_2d(models)) @ l2_normalize(np.atleast_2d(X)).T
 
@@ -112,7 +112,7 @@ def cosine_scores(models: np.ndarray, X: np.ndarray) -> np.ndarray:
 class CosineBackend:
     """Cosine scoring of raw embeddings (no training): the baseline back-end.
 
-    Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+    Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
     """
 
     kind = "cosine"
@@ -225,7 +225,7 @@ class LDABackend(_LinearBackend):
     reg : float
         Ridge added to the within-speaker scatter, relative to its average variance.
 
-    Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+    Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
     """
 
     kind = "lda"
@@ -253,7 +253,7 @@ class PLDABackend(_LinearBackend):
     reg : float
         Ridge added to the within-speaker scatter, relative to its average variance.
 
-    Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+    Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
     """
 
     kind = "plda"
@@ -301,7 +301,7 @@ def s_norm(scores: np.ndarray, enroll_cohort: np.ndarray, test_cohort: np.ndarra
     np.ndarray
         ``(n_models, n_test)`` normalised scores.
 
-    Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+    Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
     """
     S = np.asarray(scores, dtype=np.float64)
     E = np.asarray(enroll_cohort, dtype=np.float64)
@@ -332,7 +332,7 @@ class SNormBackend:
     top_k : int, optional
         Adaptive s-norm with the ``top_k`` closest cohort members.
 
-    Notebook: 03_speaker_verification § 3. Back-ends: LDA, PLDA and s-norm
+    Notebook: 03_speaker_verification § Back-ends: LDA, PLDA and s-norm
     """
 
     kind = "snorm"

@@ -5,7 +5,7 @@ table (:func:`evaluate_trials`, via :mod:`course_utils.metrics.verification`), a
 FAR/FRR trade-off (:func:`choose_threshold`), and identification (:func:`identify_closed_set`,
 :func:`open_set_rates`).
 
-Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+Notebook: 03_speaker_verification § Enrollment and cosine scoring
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def choose_threshold(positive_scores, negative_scores, target: str = "eer", *, r
     float
         The threshold.
 
-    Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR
+    Notebook: 03_speaker_verification § Choosing a threshold: FAR against FRR
     """
     if target == "eer":
         return eer(positive_scores, negative_scores)[1]
@@ -84,7 +84,7 @@ def identify_closed_set(scores: np.ndarray, model_ids: Sequence[str]) -> np.ndar
     np.ndarray
         ``(n_test,)`` predicted speaker ids.
 
-    Notebook: 03_speaker_verification § 6. Identification: closed set and open set
+    Notebook: 03_speaker_verification § Identification: closed set and open set
     """
     S = np.atleast_2d(np.asarray(scores))
     if S.shape[0] != len(model_ids):
@@ -119,7 +119,7 @@ def open_set_rates(scores: np.ndarray, model_ids: Sequence[str], true_ids: Seque
         speakers accepted as someone else; ``unknown_accepted``: unknown speakers wrongly let in
         (the open-set false-alarm rate); ``n_known``, ``n_unknown``.
 
-    Notebook: 03_speaker_verification § 6. Identification: closed set and open set
+    Notebook: 03_speaker_verification § Identification: closed set and open set
     """
     S = np.atleast_2d(np.asarray(scores, dtype=np.float64))
     ids = np.asarray(model_ids)
@@ -178,7 +178,7 @@ def split_enrollment(df: pd.DataFrame, n_enroll: int = 4, *, emotions: Sequence[
     enroll_df, test_df : pd.DataFrame
         Both with a fresh index and ``df``'s ``attrs``.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     if speaker_col not in df.columns:
         raise ValueError(f"split_enrollment: the table has no {speaker_col!r} column")
@@ -224,7 +224,7 @@ def make_trials(model_ids: Sequence[str], test_df: pd.DataFrame, *, speaker_col:
         when present in ``test_df``: ``emotion``, ``intensity``, ``same_gender`` (model and test
         speaker share a gender), ``other_emotion`` (the test emotion is not one used for enrollment).
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     ids = [str(m) for m in model_ids]
     n_t = len(test_df)
@@ -260,7 +260,7 @@ def trial_scores(trials: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
     np.ndarray
         ``(n_trials,)`` scores.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     S = np.asarray(scores)
     return S[trials["model_index"].to_numpy(), trials["test_index"].to_numpy()]
@@ -286,7 +286,7 @@ def evaluate_trials(trials: pd.DataFrame, scores: np.ndarray, mask: np.ndarray |
     dict
         ``eer``, ``min_dcf``, ``threshold`` (the EER threshold), ``n_target``, ``n_nontarget``.
 
-    Notebook: 03_speaker_verification § 2. Enrollment and cosine scoring
+    Notebook: 03_speaker_verification § Enrollment and cosine scoring
     """
     s = np.asarray(scores)
     if s.ndim == 2:

@@ -4,7 +4,7 @@
 / ``save`` / ``load`` (JSON, never pickle; written atomically). Chapter 7 uses it as the voice lock
 of its assistant.
 
-Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class SpeakerVerifier:
     >>> sv.verify("alice", y, sr)                                   # doctest: +SKIP
     (True, 0.83)
 
-    Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
 
     def __init__(self, embedder: Any, threshold: float | None = None, backend: Any = None, *,
