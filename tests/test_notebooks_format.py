@@ -12,7 +12,7 @@ CHAPTERS = [
     "00_audio_foundations",
     "01_speaker_recognition", "02_speaker_embeddings", "03_speaker_verification",
     "04_emotion_recognition", "05_speech_enhancement", "06_music_information_retrieval",
-    "07_integrated_pipeline", "08_speaker_diarization",
+    "07_integrated_pipeline", "08_speaker_diarization", "09_sound_classification",
 ]
 NOTEBOOKS = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
 
