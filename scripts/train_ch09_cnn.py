@@ -33,13 +33,20 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from course_utils import seed_everything  # noqa: E402
-from course_utils.checkpoint import save_checkpoint  # noqa: E402
+import torch  # noqa: E402
+
+from course_utils.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from course_utils.datasets import load_esc10  # noqa: E402
 from course_utils.paths import CHECKPOINT_DIR, sha256_file  # noqa: E402
 from course_utils.sound_events import accuracy, esc_inputs, normalize, train_network  # noqa: E402
 from course_utils.sound_events.shipped import KINDS, MANIFEST, data_digest, fold_indices, make_network  # noqa: E402
 
 LICENSE = "Derived from ESC-10 (Piczak 2015, ESC-50 repository), CC BY 3.0 (clip credits: the ESC-50 repository)"
+
+
+def compact(state) -> dict:
+    """Floating-point weights stored in half precision (the shipped files stay small; loading casts back)."""
+    return {k: (v.detach().half() if v.is_floating_point() else v.detach()) for k, v in state.items()}
 
 
 def train_kind(kind: str, df, X, y, out_dir: Path, dev: bool = False, folds=range(1, 6)) -> dict:
@@ -59,12 +66,13 @@ def train_kind(kind: str, df, X, y, out_dir: Path, dev: bool = False, folds=rang
             continue
         train = np.sort(np.concatenate([tr, va]))
         history = train_network(model, X[train], y[train], KINDS[kind], seed=fold, progress=False)
+        model.load_state_dict(compact(model.state_dict()))  # score what is shipped: the half-precision weights
         test = accuracy(model, X[te], y[te])
         name = f"ch09_{kind}_fold{fold}.pt"
         meta = {"kind": kind, "test_fold": fold, "training_folds": sorted(int(f) for f in set(df.fold.iloc[train])),
                 "recipe": repr(KINDS[kind]), "history": {k: [round(v, 4) for v in vals] for k, vals in history.items()},
                 "cpu_seconds": round(time.process_time() - start), "license": LICENSE}
-        files[name] = save_checkpoint(out_dir / name, model.state_dict(), meta)
+        files[name] = save_checkpoint(out_dir / name, compact(model.state_dict()), meta)
         scores[fold] = test
         print(f"{kind} fold {fold}: test {test:.3f} "
               f"({meta['cpu_seconds']} CPU s) sha256 {files[name][:12]}", flush=True)
@@ -78,7 +86,8 @@ def main(argv=None) -> int:
     parser.add_argument("--kind", choices=list(KINDS), action="append", help="kinds to train (default: all)")
     parser.add_argument("--fold", type=int, action="append", help="train only these test folds (run folds in "
                         "parallel processes, then --collect)")
-    parser.add_argument("--collect", action="store_true", help="write the manifest from the checkpoints present")
+    parser.add_argument("--collect", action="store_true", help="write the manifest from the checkpoints present "
+                        "(full-precision ones are first stored in half precision, as training does)")
     parser.add_argument("--dev", action="store_true", help="development runs on three folds (nothing is written)")
     parser.add_argument("--check", action="store_true", help="retrain into a temporary folder and compare SHA-256")
     args = parser.parse_args(argv)
@@ -109,6 +118,10 @@ def main(argv=None) -> int:
         missing = [n for n in names if not (CHECKPOINT_DIR / n).exists()]
         if missing:
             raise SystemExit(f"cannot write the manifest of {kind}: {missing} not trained yet")
+        for n in names:
+            state, meta = load_checkpoint(CHECKPOINT_DIR / n)
+            if any(v.dtype == torch.float32 for v in state.values()):
+                save_checkpoint(CHECKPOINT_DIR / n, compact(state), meta)
         manifest = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}  # another kind may have landed
         manifest[kind] = {"data": data_digest(df), "recipe": repr(KINDS[kind]),
                           "files": {n: sha256_file(CHECKPOINT_DIR / n) for n in names}}
