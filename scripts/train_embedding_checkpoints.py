@@ -4,7 +4,7 @@
     python scripts/train_embedding_checkpoints.py --check    # retrain in a temp folder, compare SHA-256
 
 Needs the real RAVDESS (``COURSE_DATA_DIR`` or ``python -m course_utils.datasets fetch``); it refuses
-the synthetic stand-in. It runs :func:`course_utils.embeddings._train` -- the very function
+the synthetic stand-in. It runs :func:`course_utils.embeddings.recipes.train_kind` -- the very function
 ``load_or_train`` calls in a notebook -- with the configurations in ``course_utils.embeddings.CONFIGS``,
 seed 0, one CPU thread, on two training sets:
 
@@ -38,7 +38,7 @@ def train_all(out_dir: Path, progress: bool = True) -> list[dict]:
     import torch
 
     from course_utils import embeddings as E
-    from course_utils.embeddings.base import torch_threads
+    from course_utils.parallel import torch_threads
 
     full = E.default_train_df()
     if full.attrs.get("synthetic"):
@@ -52,16 +52,20 @@ def train_all(out_dir: Path, progress: bool = True) -> list[dict]:
         for kind in TRAINED_KINDS:
             t0 = time.time()
             with torch_threads(1):
-                state, info, history = E._train(kind, train_df, 0, progress)
-            if kind in ("mfcc_stats", "ivector"):     # NumPy arrays -> tensors, so every checkpoint is a state_dict
-                state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+                state, info, history = E.train_kind(kind, train_df, 0, progress)
             info.update(train_actors=f"RAVDESS actors 1-{last_actor}", split=split,
                         trained_by="scripts/train_embedding_checkpoints.py")
             name = f"{kind}-{split}.pt"
+            if kind in ("mfcc_stats", "ivector"):     # NumPy arrays -> tensors, so every checkpoint is a state_dict
+                state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+            # torch.save names the zip's inner folder after the file, so the checkpoint is written under
+            # its final name (not a temporary one, as course_utils.checkpoint.save_checkpoint does):
+            # the bytes, and so the SHA-256, must be reproducible
             torch.save(state, out_dir / name)
             (out_dir / name).with_suffix(".json").write_text(json.dumps(dict(info=info, history=history), indent=1))
+            sha256 = E.sha256_file(out_dir / name)
             entries.append(dict(kind=kind, split=split, file=name, key=E.portable_key(kind, train_df, 0),
-                                sha256=E.sha256_file(out_dir / name), train_actors=f"1-{last_actor}",
+                                sha256=sha256, train_actors=f"1-{last_actor}",
                                 n_files=int(len(train_df)), train_cpu_seconds=info["train_cpu_seconds"]))
             print(f"{name}: {info['train_cpu_seconds']} s CPU ({time.time() - t0:.0f} s wall), "
                   f"sha256 {entries[-1]['sha256'][:16]}", flush=True)

@@ -5,11 +5,15 @@ Taught in ``notebooks/02_speaker_embeddings.ipynb``; compared on the same trials
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
-from .base import SR, Embedder, log_mel_prepared, torch_threads
-from .dvector import DVector, sliding_embed
+from ..features import speaker_features
+from ..parallel import torch_threads
+from .base import SR, Embedder, log_mel_prepared
+from .dvector import DVector, load_resemblyzer, sliding_embed
 from .ivector import IVectorExtractor, mfcc_frames_prepared
 from .xvector import XVector
 
@@ -29,8 +33,6 @@ class MFCCStatsEmbedder(Embedder):
         self.key = key
 
     def _embed(self, y: np.ndarray) -> np.ndarray:
-        from ..features import speaker_features
-
         return (speaker_features(y, SR) - self.mean) / self.std
 
 
@@ -94,15 +96,11 @@ class ResemblyzerEmbedder(Embedder):
 
     def __init__(self, key: str = "resemblyzer"):
         super().__init__()
-        from .dvector import load_resemblyzer
-
         self.encoder = load_resemblyzer()
         self.key = key
 
     def _embed(self, y: np.ndarray) -> np.ndarray:
-        import warnings
-
-        from resemblyzer import preprocess_wav
+        from resemblyzer import preprocess_wav  # optional heavy dependency: imported when used
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

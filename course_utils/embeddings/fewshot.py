@@ -11,17 +11,18 @@ on whole utterances of a *different sentence*, so the task is text-independent.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.svm import SVC
 
 from ..audio import load_audio
-from ..paths import cache_dir
-from .base import SR, Embedder, file_stamp, prepare_audio, torch_threads
+from ..cache import entry_path, files_digest, key_of, load_entry, save_entry
+from ..parallel import torch_threads
+from ..progress import progress_bar
+from .base import SR, Embedder, prepare_audio
+from .evaluate import l2_normalize
 
 __all__ = ["speech_segments", "segment_embeddings", "enrollment_curve"]
 
@@ -50,24 +51,20 @@ def segment_embeddings(embedder: Embedder, paths: Sequence[str], *, seg_seconds:
     file_index : np.ndarray
         For each piece, the index of its file in ``paths``.
     """
-    from ..progress import progress_bar
-
     paths = [str(p) for p in paths]
-    digest = hashlib.sha256(json.dumps([embedder.key, seg_seconds, file_stamp(paths)]).encode()).hexdigest()[:20]
-    target = cache_dir("embeddings") / f"segments-{embedder.name}-{digest}.npz"
-    if target.exists():
-        with np.load(target, allow_pickle=False) as z:
-            return z["X"], z["file_index"]
+    target = entry_path("embeddings", f"segments-{embedder.name}", key_of(embedder.key, seg_seconds, files_digest(paths)))
+    got = load_entry(target, required=("X", "file_index"))
+    if got is not None:
+        return got["X"], got["file_index"]
     X, idx = [], []
     with torch_threads(1):
         for i, p in enumerate(progress_bar(paths, desc=f"segments {embedder.name}", progress=progress)):
             for seg in speech_segments(load_audio(p, sr=SR), SR, seg_seconds):
                 X.append(embedder._embed(seg))
                 idx.append(i)
-    X = np.asarray(X, dtype=np.float32); idx = np.asarray(idx, dtype=np.int64)
-    tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, X=X, file_index=idx)
-    os.replace(tmp, target)
+    X = np.asarray(X, dtype=np.float32)
+    idx = np.asarray(idx, dtype=np.int64)
+    save_entry(target, X=X, file_index=idx)
     return X, idx
 
 
@@ -95,10 +92,6 @@ def enrollment_curve(
     pandas.DataFrame
         Columns ``seconds``, ``draw``, ``accuracy``.
     """
-    from sklearn.svm import SVC
-
-    from .evaluate import l2_normalize
-
     Xe, Xt = l2_normalize(X_enroll), l2_normalize(X_test)
     ye, yt = np.asarray(enroll_speakers), np.asarray(test_speakers)
     speakers = np.unique(ye)
