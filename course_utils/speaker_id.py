@@ -37,6 +37,15 @@ def split_unseen_takes(df: pd.DataFrame, test_repetition: int = 2) -> tuple[pd.D
 
     Every actor says every sentence in every emotion twice; repetition ``test_repetition`` of each
     is held out, so training and test cover the same speakers, emotions and sentences.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        RAVDESS table (:func:`course_utils.datasets.load_ravdess`).
+    test_repetition : int
+        The repetition (1 or 2) held out for testing.
+
+    Notebook: 01_speaker_recognition § 4. Closed-set identification with an SVM
     """
     test = df["repetition"] == test_repetition
     return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
@@ -45,7 +54,17 @@ def split_unseen_takes(df: pd.DataFrame, test_repetition: int = 2) -> tuple[pd.D
 def split_unseen_emotions(
     df: pd.DataFrame, test_emotions: Sequence[str] = ("angry", "fearful", "surprised", "disgust")
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The harder split: the test emotions never occur in training (the voice changes with them)."""
+    """The harder split: the test emotions never occur in training (the voice changes with them).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        RAVDESS table (:func:`course_utils.datasets.load_ravdess`).
+    test_emotions : sequence of str
+        Emotions held out for testing.
+
+    Notebook: 01_speaker_recognition § 4. Closed-set identification with an SVM
+    """
     test = df["emotion"].isin(list(test_emotions))
     return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
 
@@ -92,6 +111,8 @@ class GMMUBMIdentifier:
         Frames sampled (with ``seed``) to fit the UBM.
     seed : int
         Random seed.
+
+    Notebook: 01_speaker_recognition § GMM-UBM: modelling the frames
     """
 
     def __init__(self, n_components: int = 64, relevance: float = 16.0, max_frames: int = 20000, seed: int = 0):
@@ -156,6 +177,17 @@ class RawWaveformCNN(torch.nn.Module):
     Input ``(batch, samples)``; output class logits. The first layer's long kernels (80 samples,
     10 ms at 8 kHz, moved ``stride`` samples at a time) play the role of a filterbank that the
     network learns instead of the mel scale.
+
+    Parameters
+    ----------
+    n_classes : int
+        Output classes.
+    channels : int
+        Filters of the first layers (doubled in the last two).
+    stride : int
+        Hop of the first (filterbank) layer, in samples.
+
+    Notebook: 01_speaker_recognition § A raw-waveform CNN
     """
 
     def __init__(self, n_classes: int, channels: int = 32, stride: int = 8):
@@ -260,7 +292,19 @@ def _train_classifier(model, X, y, X_val, y_val, epochs, batch_size, lr, seed, p
 
 
 def predict_classifier(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class indices predicted by ``model`` for ``X`` (evaluation mode, no gradients)."""
+    """Class indices predicted by ``model`` for ``X`` (evaluation mode, no gradients).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    X : np.ndarray
+        Inputs, one row per example.
+    batch_size : int
+        Examples per forward pass.
+
+    Notebook: 01_speaker_recognition § A raw-waveform CNN
+    """
     model.eval()
     out = []
     with torch.no_grad():
@@ -276,12 +320,23 @@ def cosine_scores(
 
     A voiceprint is the mean of a speaker's L2-normalised enrollment vectors, normalised again.
 
+    Parameters
+    ----------
+    enroll : np.ndarray
+        Enrollment vectors, one row each.
+    enroll_labels : sequence
+        Speaker of each enrollment vector.
+    test : np.ndarray
+        Test vectors.
+
     Returns
     -------
     scores : np.ndarray
         ``(len(test), n_speakers)``.
     speakers : np.ndarray
         The speaker of each column, sorted.
+
+    Notebook: 01_speaker_recognition § 7. A first verification demo
     """
     def unit(v: np.ndarray) -> np.ndarray:
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
@@ -299,10 +354,23 @@ def cosine_trials(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every test vector scored against every voiceprint (:func:`cosine_scores`), split by trial type.
 
+    Parameters
+    ----------
+    enroll : np.ndarray
+        Enrollment vectors, one row each.
+    enroll_labels : sequence
+        Speaker of each enrollment vector.
+    test : np.ndarray
+        Test vectors.
+    test_labels : sequence
+        True speaker of each test vector.
+
     Returns
     -------
     target_scores, nontarget_scores : np.ndarray
         Scores of trials where the test speaker is the claimed speaker, and where it is not.
+
+    Notebook: 01_speaker_recognition § 7. A first verification demo
     """
     scores, speakers = cosine_scores(enroll, enroll_labels, test)
     same = np.asarray(test_labels)[:, None] == speakers[None, :]

@@ -44,10 +44,25 @@ def prepare_audio(y: np.ndarray, sr: int, *, name: str = "y", target_sr: int = S
     Silence trimming uses ``librosa.effects.trim(top_db=top_db)``; when less than
     :data:`MIN_DURATION` would remain, the untrimmed signal is kept.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    name : str
+        Names the audio in error messages.
+    target_sr : int
+        Rate to resample to.
+    top_db : float
+        Silence threshold of the trimming (dB below the peak).
+
     Raises
     ------
     AudioError
         Empty, not mono, NaN/inf, silent, or shorter than :data:`MIN_DURATION` seconds.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     y = check_audio(y, sr, name=name, min_duration=MIN_DURATION)
     if sr != target_sr:
@@ -65,12 +80,33 @@ def speech_log_mel(y: np.ndarray, sr: int, n_mels: int = 40) -> np.ndarray:
     floor), shifted by 40 dB and divided by 20. No per-band mean is removed: the long-term
     spectrum is itself a speaker cue (it is also a channel cue, which chapter 3's replay attack
     exploits).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mels : int
+        Mel bands.
+
+    Notebook: 02_speaker_embeddings § 2. Training the CPU-sized x-vector
     """
     return log_mel_prepared(prepare_audio(y, sr), n_mels=n_mels)
 
 
 def log_mel_prepared(y: np.ndarray, n_mels: int = 40) -> np.ndarray:
-    """:func:`speech_log_mel` of audio already passed through :func:`prepare_audio` (16 kHz)."""
+    """:func:`speech_log_mel` of audio already passed through :func:`prepare_audio` (16 kHz).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Audio already passed through :func:`prepare_audio` (16 kHz).
+    n_mels : int
+        Mel bands.
+
+    Notebook: 02_speaker_embeddings § Setup
+    """
     S = log_mel(y, SR, n_mels=n_mels)
     return ((S + 40.0) / 20.0).astype(np.float32)
 
@@ -91,6 +127,8 @@ class Embedder:
         Embedding size.
     history : dict
         Training curves (empty for kinds without training), for ``plot_curves``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
 
     name: str = "embedder"

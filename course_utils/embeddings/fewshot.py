@@ -32,6 +32,17 @@ def speech_segments(y: np.ndarray, sr: int, seg_seconds: float = 1.0) -> list[np
 
     The remainder shorter than a piece is dropped; a clip shorter than one piece gives one
     (shorter) piece.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    seg_seconds : float
+        Length of each piece.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     y = prepare_audio(y, sr)
     n = int(round(seg_seconds * SR))
@@ -44,12 +55,25 @@ def segment_embeddings(embedder: Embedder, paths: Sequence[str], *, seg_seconds:
                        progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of every ``seg_seconds`` piece of speech in ``paths``, cached as NPZ.
 
+    Parameters
+    ----------
+    embedder : Embedder
+        A trained (frozen) embedder.
+    paths : sequence of str
+        Audio files.
+    seg_seconds : float
+        Length of each piece.
+    progress : bool
+        Show a progress bar.
+
     Returns
     -------
     X : np.ndarray
         ``(n_pieces, dim)``.
     file_index : np.ndarray
         For each piece, the index of its file in ``paths``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     paths = [str(p) for p in paths]
     target = entry_path("embeddings", f"segments-{embedder.name}", key_of(embedder.key, seg_seconds, files_digest(paths)))
@@ -87,10 +111,33 @@ def enrollment_curve(
     (``sklearn.svm.SVC(kernel="linear", C=C)``) is fitted on them, and every row of ``X_test`` is
     classified. Lengths that ask for more pieces than a speaker has are skipped.
 
+    Parameters
+    ----------
+    X_enroll : np.ndarray
+        Piece embeddings for enrollment.
+    enroll_speakers : sequence
+        Speaker of each piece.
+    X_test : np.ndarray
+        Test utterance embeddings.
+    test_speakers : sequence
+        Speaker of each test utterance.
+    seconds : sequence of float
+        Enrollment lengths per speaker.
+    seg_seconds : float
+        Length of one piece.
+    n_draws : int
+        Random draws averaged.
+    C : float
+        SVM regularisation.
+    seed : int
+        Random seed.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``seconds``, ``draw``, ``accuracy``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     Xe, Xt = l2_normalize(X_enroll), l2_normalize(X_test)
     ye, yt = np.asarray(enroll_speakers), np.asarray(test_speakers)

@@ -28,12 +28,34 @@ __all__ = ["IVectorExtractor", "mfcc_frames", "mfcc_frames_prepared"]
 
 
 def mfcc_frames(y: np.ndarray, sr: int, n_mfcc: int = 20) -> np.ndarray:
-    """Frames for the UBM: ``(frames, 2 n_mfcc)`` MFCC + delta of the trimmed speech, mean-normalised."""
+    """Frames for the UBM: ``(frames, 2 n_mfcc)`` MFCC + delta of the trimmed speech, mean-normalised.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mfcc : int
+        Cepstral coefficients per frame.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
+    """
     return mfcc_frames_prepared(prepare_audio(y, sr), n_mfcc=n_mfcc)
 
 
 def mfcc_frames_prepared(y: np.ndarray, n_mfcc: int = 20) -> np.ndarray:
-    """:func:`mfcc_frames` of audio already passed through ``prepare_audio`` (16 kHz)."""
+    """:func:`mfcc_frames` of audio already passed through ``prepare_audio`` (16 kHz).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Audio already passed through ``prepare_audio`` (16 kHz).
+    n_mfcc : int
+        Cepstral coefficients per frame.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
+    """
     return frame_mfcc(y, SR, n_mfcc, n_deltas=1, normalize="mean")
 
 
@@ -52,6 +74,8 @@ class IVectorExtractor:
         Frames drawn at random from the training set to fit the UBM.
     seed : int
         Seeds the frame sample, the UBM initialisation and ``T``'s initialisation.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
     """
 
     def __init__(self, n_components: int = 64, tv_dim: int = 64, n_iter: int = 6,

@@ -26,6 +26,19 @@ def random_crops(feats: Sequence[np.ndarray], idx: Sequence[int], n_frames: int,
     """Random ``n_frames``-long windows of ``feats[i]`` (``(n_mels, T)`` arrays) -> ``(len(idx), n_mels, n_frames)``.
 
     A spectrogram shorter than ``n_frames`` is repeated (tiled) in time until it is long enough.
+
+    Parameters
+    ----------
+    feats : sequence of np.ndarray
+        ``(n_mels, T)`` spectrograms.
+    idx : sequence of int
+        Which spectrograms to crop.
+    n_frames : int
+        Frames per random crop.
+    rng : np.random.Generator
+        Draws the random choices.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     out = np.empty((len(idx), feats[idx[0]].shape[0], n_frames), dtype=np.float32)
     for j, i in enumerate(idx):
@@ -84,11 +97,44 @@ def train_classifier(
     head reads the embedding itself, so that the angular margin shapes the very vectors that are
     later compared by cosine (``head_on_embedding`` overrides this choice).
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Features -> embedding (an :class:`~.xvector.XVector`).
+    head : torch.nn.Module
+        ``nn.Linear`` (softmax) or :class:`~.xvector.AAMSoftmax`.
+    feats : sequence of np.ndarray
+        One ``(n_mels, frames)`` log-mel spectrogram per utterance.
+    labels : sequence of int
+        Speaker index of each spectrogram.
+    epochs : int
+        Passes over the data.
+    n_frames : int
+        Frames per random crop.
+    batch_size : int
+        Examples per batch.
+    lr : float
+        Peak learning rate.
+    weight_decay : float
+        AdamW weight decay.
+    augment : bool
+        Apply SpecAugment masks to every crop.
+    seed : int
+        Random seed.
+    progress : bool
+        Show a progress bar.
+    threads : int
+        Math threads while training.
+    head_on_embedding : bool, optional
+        Feed the head the embedding itself (default: for AAM) instead of segment layer 7.
+
     Returns
     -------
     dict
         ``{"train loss": [...], "train accuracy": [...]}``, one value per epoch (accuracy of the
         head on the training crops, without margin).
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     labels_t = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     n = len(feats)
@@ -138,10 +184,21 @@ def sample_triplets(labels: Sequence[int], rng: np.random.Generator | None = Non
     ``mining="all"``: every valid triple of the batch (a P x K batch gives ``P K (K-1) (P-1) K``).
     Anchors whose speaker has no other example in the batch are skipped.
 
+    Parameters
+    ----------
+    labels : sequence
+        Speaker of each example of the batch.
+    rng : np.random.Generator, optional
+        Draws the random positives and negatives.
+    mining : {"all", "random"}
+        Which triplets of a batch are used (see :func:`sample_triplets`).
+
     Returns
     -------
     np.ndarray
         ``(n_triplets, 3)`` int array of indices into ``labels``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     labels = np.asarray(labels)
     n = len(labels)
@@ -168,6 +225,19 @@ def triplet_loss(emb: torch.Tensor, triplets: np.ndarray, margin: float = 0.3,
 
     Averaged over all triplets, or only over those that violate the margin (``active_only``, the
     usual choice with ``mining="all"``: easy triplets would otherwise dilute the gradient).
+
+    Parameters
+    ----------
+    emb : torch.Tensor
+        Embeddings ``(batch, dim)``.
+    triplets : np.ndarray
+        ``(n, 3)`` anchor, positive, negative indices.
+    margin : float
+        Triplet margin (cosine distance).
+    active_only : bool
+        Average only over the triplets that violate the margin.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     e = F.normalize(emb, dim=1)
     t = torch.as_tensor(triplets, dtype=torch.long)
@@ -204,11 +274,44 @@ def train_triplet(
 
     An "epoch" is as many batches as it takes to draw about every utterance once.
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The encoder (a :class:`~.dvector.DVector`).
+    feats : sequence of np.ndarray
+        One ``(n_mels, frames)`` log-mel spectrogram per utterance.
+    labels : sequence of int
+        Speaker index of each spectrogram.
+    epochs : int
+        Passes over the data.
+    speakers_per_batch : int
+        ``P``: speakers per batch.
+    utts_per_speaker : int
+        ``K``: crops per speaker.
+    n_frames : int
+        Frames per random crop.
+    margin : float
+        Triplet margin (cosine distance).
+    mining : {"all", "random"}
+        Which triplets of a batch are used (see :func:`sample_triplets`).
+    lr : float
+        Peak learning rate.
+    augment : bool
+        Apply SpecAugment masks to every crop.
+    seed : int
+        Random seed.
+    progress : bool
+        Show a progress bar.
+    threads : int
+        Math threads while training.
+
     Returns
     -------
     dict
         ``{"triplet loss": [...], "active triplets": [...]}`` per epoch (the fraction of triplets
         that still violate the margin: it falls as the embedding learns).
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     labels = np.asarray(labels)
     speakers = np.unique(labels)

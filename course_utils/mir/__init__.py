@@ -14,6 +14,6 @@ This file only re-exports.
 """
 from __future__ import annotations
 
-from .data import MUSIC_KEYS, cached, load_tracks
+from .data import MUSIC_KEYS, cached, fingerprint_index, load_tracks
 
-__all__ = ["MUSIC_KEYS", "load_tracks", "cached"]
+__all__ = ["MUSIC_KEYS", "load_tracks", "cached", "fingerprint_index"]

@@ -4,6 +4,8 @@ Taught in ``notebooks/06_music_information_retrieval.ipynb``.
 """
 from __future__ import annotations
 
+import hashlib
+
 import librosa
 import numpy as np
 import pandas as pd
@@ -14,8 +16,9 @@ from ..cache import cached_arrays, entry_path, key_of, source_digest
 from ..datasets import DatasetError, librosa_example
 from ..synth import music
 from . import beat, chords, fingerprint, separation, tagging
+from .fingerprint import FingerprintIndex
 
-__all__ = ["MUSIC_KEYS", "load_tracks", "cached"]
+__all__ = ["MUSIC_KEYS", "load_tracks", "cached", "fingerprint_index"]
 
 #: librosa examples used in chapter 6 (all music).
 MUSIC_KEYS = ("choice", "nutcracker", "vibeace", "brahms", "sweetwaltz", "pistachio")
@@ -41,6 +44,21 @@ def load_tracks(keys: tuple[str, ...] | list[str] = MUSIC_KEYS, *, sr: int = 220
     true, ``len(keys)`` generated songs (:func:`course_utils.synth.music.generated_song`) take
     their place, ``df.attrs["synthetic"]`` is True and a banner says so. Examples that are
     missing while others exist are listed in ``df.attrs["missing"]``.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        librosa example names.
+    sr : int
+        Its sample rate.
+    seconds : float
+        Length kept from the start of each track.
+    allow_synthetic : bool
+        Use generated songs when no example is available.
+    banner : bool
+        Show a banner when falling back.
+
+    Notebook: 06_music_information_retrieval § Setup
     """
     if seconds <= 5:
         raise ValueError(f"seconds must be more than 5 (queries are 5 s long), got {seconds}")
@@ -99,3 +117,44 @@ def cached(name: str, compute, **key) -> dict[str, np.ndarray]:
     """
     digest = key_of(source_digest(music, beat, chords, fingerprint, separation, tagging), key, length=16)
     return cached_arrays(entry_path("mir", name, digest), compute)
+
+
+def fingerprint_index(tracks: pd.DataFrame, sr: int, *, fan_out: int = 10, dt_max: int = 63,
+                      density: float = 30.0) -> FingerprintIndex:
+    """A :class:`~course_utils.mir.fingerprint.FingerprintIndex` of every track, built once and cached.
+
+    The cache key is the tracks' content (names and a SHA-256 of each signal's samples), the rate and
+    the fingerprint settings, so other recordings, the generated stand-ins or other settings get
+    their own index.
+
+    Parameters
+    ----------
+    tracks : pandas.DataFrame
+        Columns ``key`` (track name) and ``y`` (mono signal), as from :func:`load_tracks`.
+    sr : int
+        Sample rate of the signals.
+    fan_out, dt_max : int
+        Target-zone size and reach (frames), as in :func:`course_utils.mir.fingerprint.hash_peaks`.
+    density : float
+        Peaks per second, as in :func:`course_utils.mir.fingerprint.constellation`.
+
+    Returns
+    -------
+    FingerprintIndex
+        Ready to ``identify`` queries.
+
+    Notebook: 06_music_information_retrieval § 5. Audio fingerprinting the Shazam way
+    """
+    def build() -> dict[str, np.ndarray]:
+        index = FingerprintIndex(fan_out=fan_out, dt_max=dt_max, density=density)
+        for name, y in zip(tracks["key"], tracks["y"]):
+            index.add(name, y, sr)
+        return dict(zip(("hashes", "tracks", "times"), index._arrays()))
+
+    audio = [hashlib.sha256(np.ascontiguousarray(y, dtype=np.float32).tobytes()).hexdigest() for y in tracks["y"]]
+    arrays = cached("fingerprint_index", build, tracks=list(map(str, tracks["key"])), audio=audio, sr=sr,
+                    fan_out=fan_out, dt_max=dt_max, density=density)
+    index = FingerprintIndex(fan_out=fan_out, dt_max=dt_max, density=density)
+    index.names = list(map(str, tracks["key"]))
+    index._built = (arrays["hashes"], arrays["tracks"], arrays["times"])
+    return index
