@@ -110,6 +110,26 @@ def _mfcc_stats_trimmed(y: np.ndarray, sr: int) -> np.ndarray:
     return speaker_features(prepare_audio(y, sr), SR)
 
 
+def _train_xvector(cfg: dict, feats, labels, n_speakers: int, seed: int, progress: bool) -> tuple[dict, dict, dict]:
+    model = XVector(n_in=cfg["n_mels"], pooling=cfg["pooling"], **SMALL_CONFIG)
+    if cfg["loss"] == "aam":
+        head = AAMSoftmax(model.config["emb_dim"], n_speakers, margin=cfg["margin"], scale=cfg["scale"])
+    else:
+        head = nn.Linear(model.config["seg_dim"], n_speakers)
+    history = train_classifier(model, head, feats, labels, epochs=cfg["epochs"], n_frames=cfg["n_frames"],
+                               batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, progress=progress)
+    return model.state_dict(), dict(config=model.config), history
+
+
+def _train_dvector(cfg: dict, feats, labels, seed: int, progress: bool) -> tuple[dict, dict, dict]:
+    model = DVector(n_in=cfg["n_mels"], hidden=cfg["hidden"], layers=cfg["layers"], emb_dim=cfg["emb_dim"],
+                    pooling=cfg["pooling"])
+    history = train_triplet(model, feats, labels, epochs=cfg["epochs"], speakers_per_batch=cfg["speakers_per_batch"],
+                            utts_per_speaker=cfg["utts_per_speaker"], n_frames=cfg["n_frames"],
+                            margin=cfg["margin"], mining=cfg["mining"], lr=cfg["lr"], seed=seed, progress=progress)
+    return model.state_dict(), dict(config=model.config), history
+
+
 def train_kind(kind: str, train_df, seed: int, progress: bool) -> tuple[dict, dict, dict]:
     """Train one embedding kind with its :data:`CONFIGS` entry on ``train_df``.
 
@@ -154,25 +174,10 @@ def train_kind(kind: str, train_df, seed: int, progress: bool) -> tuple[dict, di
         info = dict(config=cfg)
         history = ext.history
     elif kind in ("xvector_ce", "xvector_aam"):
-        feats = training_features(kind, train_df, progress)
-        model = XVector(n_in=cfg["n_mels"], pooling=cfg["pooling"], **SMALL_CONFIG)
-        if cfg["loss"] == "aam":
-            head = AAMSoftmax(model.config["emb_dim"], len(speakers), margin=cfg["margin"], scale=cfg["scale"])
-        else:
-            head = nn.Linear(model.config["seg_dim"], len(speakers))
-        history = train_classifier(model, head, feats, labels, epochs=cfg["epochs"], n_frames=cfg["n_frames"],
-                                   batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, progress=progress)
-        state = model.state_dict()
-        info = dict(config=model.config)
+        state, info, history = _train_xvector(cfg, training_features(kind, train_df, progress), labels,
+                                              len(speakers), seed, progress)
     elif kind == "dvector":
-        feats = training_features(kind, train_df, progress)
-        model = DVector(n_in=cfg["n_mels"], hidden=cfg["hidden"], layers=cfg["layers"], emb_dim=cfg["emb_dim"],
-                        pooling=cfg["pooling"])
-        history = train_triplet(model, feats, labels, epochs=cfg["epochs"], speakers_per_batch=cfg["speakers_per_batch"],
-                                utts_per_speaker=cfg["utts_per_speaker"], n_frames=cfg["n_frames"],
-                                margin=cfg["margin"], mining=cfg["mining"], lr=cfg["lr"], seed=seed, progress=progress)
-        state = model.state_dict()
-        info = dict(config=model.config)
+        state, info, history = _train_dvector(cfg, training_features(kind, train_df, progress), labels, seed, progress)
     else:
         raise ValueError(f"train_kind: cannot train {kind!r}; choose one of {KINDS[:-1]}")
     info.update(kind=kind, seed=seed, speakers=speakers, n_train_files=int(len(train_df)),
