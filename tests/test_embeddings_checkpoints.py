@@ -67,3 +67,25 @@ def test_no_manifest_means_training(tiny_df, tmp_path, monkeypatch):
     monkeypatch.setattr(shipped, "CHECKPOINT_DIR", tmp_path / "nothing")
     assert E.shipped_checkpoint("mfcc_stats", tiny_df) is None
     assert E.model_path("mfcc_stats", tiny_df).parent.name == "models"
+
+
+def test_code_digest_ignores_docstrings_comments_and_layout(tmp_path, monkeypatch):
+    import importlib
+
+    from course_utils.embeddings import shipped
+
+    variants = {
+        "a": 'def f(x):\n    """Doc."""\n    return x + 1  # comment\n',
+        "b": 'def f(x):\n    """Another, longer\n    docstring."""\n\n    # a comment\n    return (x\n            + 1)\n',
+        "c": 'def f(x):\n    """Doc."""\n    return x + 2\n',
+    }
+    monkeypatch.syspath_prepend(str(tmp_path))
+    digests = {}
+    for name, src in variants.items():
+        (tmp_path / f"digest_mod_{name}.py").write_text(src)
+        mod = importlib.import_module(f"digest_mod_{name}")
+        monkeypatch.setattr(shipped, "training_code", lambda mod=mod: [mod.f])
+        shipped.code_digest.cache_clear()
+        digests[name] = shipped.code_digest()
+    shipped.code_digest.cache_clear()
+    assert digests["a"] == digests["b"] != digests["c"]

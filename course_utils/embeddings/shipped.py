@@ -92,7 +92,7 @@ def code_digest() -> str:
     """
     h = hashlib.sha256()
     for obj in training_code():
-        h.update(f"{getattr(obj, '__module__', None) or obj.__name__}.{obj.__name__}\n".encode())
+        h.update(f"{getattr(obj, '__qualname__', obj.__name__)}\n".encode())
         h.update(_normalised_source(obj).encode())
     return h.hexdigest()[:12]
 
