@@ -111,8 +111,6 @@ def enrollment_curve(
     (``sklearn.svm.SVC(kernel="linear", C=C)``) is fitted on them, and every row of ``X_test`` is
     classified. Lengths that ask for more pieces than a speaker has are skipped.
 
-    The function is long only because of its documentation (nine parameters).
-
     Parameters
     ----------
     X_enroll : np.ndarray

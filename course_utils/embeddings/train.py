@@ -97,9 +97,6 @@ def train_classifier(
     head reads the embedding itself, so that the angular margin shapes the very vectors that are
     later compared by cosine (``head_on_embedding`` overrides this choice).
 
-    The function is long only because of its documentation: the code is the batch and step callbacks
-    handed to :func:`course_utils.training.fit`.
-
     Parameters
     ----------
     model : torch.nn.Module
@@ -276,9 +273,6 @@ def train_triplet(
     triplets that still violate the margin.
 
     An "epoch" is as many batches as it takes to draw about every utterance once.
-
-    The function is long only because of its documentation: the code is the batch and step callbacks
-    handed to :func:`course_utils.training.fit`.
 
     Parameters
     ----------
