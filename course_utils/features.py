@@ -7,18 +7,18 @@ keeps it in ``data/cache/features`` as NPZ (no pickle).
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
-import json
 import os
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
+import librosa
 import numpy as np
+from scipy.fft import dct
 
 from .audio import check_audio, load_audio
-from .paths import cache_dir
+from .cache import entry_path, files_digest, key_of, load_entry, save_entry, source_digest
+from .parallel import map_files
 
 __all__ = [
     "frame_params",
@@ -27,8 +27,8 @@ __all__ = [
     "speaker_features",
     "SPEAKER_FEATURE_NAMES",
     "log_mel",
+    "frame_mfcc",
     "extract_cached",
-    "n_jobs_for",
 ]
 
 
@@ -44,16 +44,12 @@ def _pad_to(y: np.ndarray, n: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _mel_basis(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
-    import librosa
-
     return librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
 
 
 def _mel_power(y: np.ndarray, sr: int, n_mels: int, win_ms: float, hop_ms: float,
                fmin: float, fmax: float | None) -> np.ndarray:
     """Mel power spectrogram; the filterbank is built once per setting (librosa rebuilds it per call)."""
-    import librosa
-
     n_fft, hop = frame_params(sr, win_ms, hop_ms)
     y = _pad_to(y, n_fft)
     power = np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2
@@ -67,9 +63,6 @@ def mfcc(y: np.ndarray, sr: int, n_mfcc: int = 20, n_mels: int = 40) -> np.ndarr
     faster: the mel filterbank is built once per setting instead of on every call. Clips shorter
     than one window are zero-padded to one window instead of failing.
     """
-    import librosa
-    from scipy.fft import dct
-
     y = check_audio(y, name="y")
     S = librosa.power_to_db(_mel_power(y, sr, n_mels, 25.0, 10.0, 20.0, None))
     return dct(S, axis=0, type=2, norm="ortho")[:n_mfcc].astype(np.float32)
@@ -82,8 +75,6 @@ def deltas(features: np.ndarray, order: int = 1, width: int = 9) -> np.ndarray:
     with fewer it pads by repeating the edge frames (``mode="nearest"``), so a 0.2 s FSDD clip
     gets deltas instead of an exception.
     """
-    import librosa
-
     if features.shape[-1] >= width:
         return librosa.feature.delta(features, width=width, order=order, mode="interp")
     return librosa.feature.delta(features, width=width, order=order, mode="nearest")
@@ -118,6 +109,68 @@ def speaker_features(y: np.ndarray, sr: int, n_mfcc: int = 20) -> np.ndarray:
     return np.concatenate([stack.mean(axis=1), stack.std(axis=1)]).astype(np.float32)
 
 
+#: Normalisations :func:`frame_mfcc` knows.
+FRAME_NORMALIZATIONS = ("none", "mean", "static_mean", "meanvar")
+
+
+def frame_mfcc(
+    y: np.ndarray,
+    sr: int,
+    n_mfcc: int = 20,
+    *,
+    n_deltas: int = 0,
+    drop_quiet_percent: float = 0.0,
+    normalize: str = "none",
+) -> np.ndarray:
+    """Frame-level MFCCs ``(frames, n_mfcc * (1 + n_deltas))``: the input of GMMs, i-vectors and diarization.
+
+    Each row is one 10 ms frame of :func:`mfcc`, followed by its deltas (:func:`deltas`) up to order
+    ``n_deltas``. The normalisations remove what a channel adds to every frame: ``"mean"`` subtracts
+    each column's mean over the recording (cepstral mean normalisation), ``"static_mean"`` does it for
+    the MFCC columns only (deltas already have zero mean), ``"meanvar"`` also divides by the standard
+    deviation (CMVN, computed in float64).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mfcc : int
+        Cepstral coefficients per frame.
+    n_deltas : int
+        0 (MFCC only), 1 (+ delta) or 2 (+ delta-delta).
+    drop_quiet_percent : float
+        Drop frames whose first coefficient (log energy) is at or below this percentile, before
+        normalising; recordings with fewer than 10 frames keep every frame.
+    normalize : {"none", "mean", "static_mean", "meanvar"}
+        See above.
+
+    Returns
+    -------
+    np.ndarray
+        float32 frames (float64 with ``"meanvar"``).
+
+    Notebook: 01_speaker_recognition § GMM-UBM: modelling the frames ; 08_speaker_diarization § Speaker change detection
+    """
+    if normalize not in FRAME_NORMALIZATIONS:
+        raise ValueError(f"frame_mfcc: normalize must be one of {FRAME_NORMALIZATIONS}, got {normalize!r}")
+    if n_deltas not in (0, 1, 2):
+        raise ValueError(f"frame_mfcc: n_deltas must be 0, 1 or 2, got {n_deltas!r}")
+    m = mfcc(y, sr, n_mfcc=n_mfcc)
+    F = np.concatenate([m] + [deltas(m, order) for order in range(1, n_deltas + 1)], axis=0).T
+    if drop_quiet_percent > 0 and m.shape[1] >= 10:
+        F = F[m[0] > np.percentile(m[0], drop_quiet_percent)]
+    if normalize == "mean":
+        F = F - F.mean(axis=0)
+    elif normalize == "static_mean":
+        F[:, :n_mfcc] -= F[:, :n_mfcc].mean(axis=0)
+    elif normalize == "meanvar":
+        F = F.astype(np.float64)
+        return (F - F.mean(0)) / (F.std(0) + 1e-8)
+    return F.astype(np.float32)
+
+
 def log_mel(
     y: np.ndarray,
     sr: int,
@@ -127,47 +180,9 @@ def log_mel(
     fmax: float | None = None,
 ) -> np.ndarray:
     """Log-mel spectrogram in dB (re the maximum, floor -80 dB), shape ``(n_mels, frames)``."""
-    import librosa
-
     y = check_audio(y, name="y")
     S = _mel_power(y, sr, n_mels, win_ms, hop_ms, 0.0, fmax)
     return librosa.power_to_db(S, ref=np.max, top_db=80.0).astype(np.float32)
-
-
-def _fingerprint(func: Callable) -> str:
-    """Name and source of ``func`` and of the whole module defining it (helpers it calls included)."""
-    parts = [f"{getattr(func, '__module__', '')}.{getattr(func, '__qualname__', repr(func))}"]
-    for obj in (func, inspect.getmodule(func)):
-        try:
-            parts.append(inspect.getsource(obj))
-        except (OSError, TypeError):
-            parts.append(repr(obj))
-    return "\n".join(parts)
-
-
-#: Corpora smaller than this are extracted in-process (starting workers costs a few seconds).
-PARALLEL_MIN_FILES = 200
-
-
-def n_jobs_for(n_files: int, n_jobs: int | None = None) -> int:
-    """How many processes :func:`extract_cached` uses for ``n_files`` files.
-
-    ``n_jobs`` if given, else the environment variable ``COURSE_N_JOBS``, else every core (at
-    most 8). Below :data:`PARALLEL_MIN_FILES` files: one. ``make test`` sets ``COURSE_N_JOBS=1``,
-    because it already runs two notebooks at a time.
-    """
-    if n_jobs is None:
-        env = os.environ.get("COURSE_N_JOBS", "").strip()
-        if env:
-            try:
-                n_jobs = int(env)
-            except ValueError:
-                raise ValueError(f"COURSE_N_JOBS must be an integer, got {env!r}") from None
-        else:
-            n_jobs = min(os.cpu_count() or 1, 8)
-    if n_files < PARALLEL_MIN_FILES:
-        return 1
-    return max(1, min(int(n_jobs), n_files))
 
 
 def _one_file(path: Path, func: Callable[..., np.ndarray], sr: int, params: dict) -> np.ndarray:
@@ -186,61 +201,42 @@ def extract_cached(
 ) -> np.ndarray | list[np.ndarray]:
     """Apply ``func(y, sr, **params)`` to every file in ``paths``; cache the results on disk.
 
-    The cache key covers the files (path, size, modification time), ``sr``, ``params`` and the
-    source code of ``func`` and of its module, so changing any of them recomputes. Results are kept as NPZ in
-    ``data/cache/features`` (delete the folder to start over).
+    The cache key covers the files' content (SHA-256 of their bytes), ``sr``, ``params`` and the
+    source code of ``func`` and of its module, so changing any of them recomputes
+    (:mod:`course_utils.cache`). Results are kept as NPZ in ``data/cache/features``; an entry that is
+    unreadable or does not fit is recomputed with a warning.
 
-    ``n_jobs`` worker processes share the files (see :func:`n_jobs_for`); the results do not depend
-    on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.
+    ``n_jobs`` worker processes share the files (:func:`course_utils.parallel.map_files`); the results
+    do not depend on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.
 
     Returns
     -------
     np.ndarray or list of np.ndarray
         Stacked to ``(len(paths), ...)`` when every result has the same shape, else a list.
     """
-    from .progress import progress_bar
-
     files = [Path(p) for p in paths]
-    stamp = []
-    for p in files:
-        st = p.stat() if p.exists() else None
-        stamp.append((str(p), st.st_size if st else -1, st.st_mtime_ns if st else -1))
-    key = hashlib.sha256(
-        json.dumps([_fingerprint(func), sr, sorted(params.items(), key=str), stamp], default=str).encode()
-    ).hexdigest()[:20]
+    key = key_of(source_digest(func), sr, sorted(params.items(), key=str), files_digest(files))
     label = name or getattr(func, "__name__", "features")
-    target = cache_dir("features") / f"{label}-{key}.npz"
-    if target.exists():
-        with np.load(target, allow_pickle=False) as z:
-            if "stacked" in z:
-                return z["stacked"]
-            flat, offsets, shapes = z["flat"], z["offsets"], z["shapes"]
-            return [flat[offsets[i]:offsets[i + 1]].reshape(shapes[i]) for i in range(len(files))]
-    from threadpoolctl import threadpool_limits
+    target = entry_path("features", label, key)
 
-    # Per-file work is made of small matrix products: extra BLAS threads only spin and wait
-    # (tens of times slower when two notebooks share two cores).
-    jobs = n_jobs_for(len(files), n_jobs)
-    with threadpool_limits(limits=1, user_api="blas"):
-        if jobs > 1:
-            from joblib import Parallel, delayed
+    def _valid(z) -> str | None:
+        n = len(z["stacked"]) if "stacked" in z else len(z["offsets"]) - 1
+        return None if n == len(files) else f"for {n} files, not {len(files)}"
 
-            # loky workers: fresh processes, one math thread each; results come back in order
-            run = Parallel(n_jobs=jobs, backend="loky", return_as="generator", batch_size=8)
-            it = run(delayed(_one_file)(p, func, sr, params) for p in files)
-        else:
-            it = (_one_file(p, func, sr, params) for p in files)
-        out = list(progress_bar(it, total=len(files), desc=label, progress=progress))
-    tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
+    cached = load_entry(target, validate=_valid)
+    if cached is not None:
+        if "stacked" in cached:
+            return cached["stacked"]
+        flat, offsets, shapes = cached["flat"], cached["offsets"], cached["shapes"]
+        return [flat[offsets[i]:offsets[i + 1]].reshape(shapes[i]) for i in range(len(files))]
+    out = map_files(partial(_one_file, func=func, sr=sr, params=params), files, n_jobs=n_jobs,
+                    progress=progress, desc=label)
     if out and all(o.shape == out[0].shape for o in out):
         result: np.ndarray | list[np.ndarray] = np.stack(out)
-        np.savez(tmp, stacked=result)
-    else:
-        shapes = np.array([o.shape for o in out]) if out else np.zeros((0, 1), int)
-        sizes = [o.size for o in out]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        flat = np.concatenate([o.ravel() for o in out]) if out else np.zeros(0)
-        np.savez(tmp, flat=flat, offsets=offsets, shapes=shapes)
-        result = out
-    os.replace(tmp, target)
-    return result
+        save_entry(target, stacked=result)
+        return result
+    shapes = np.array([o.shape for o in out]) if out else np.zeros((0, 1), int)
+    offsets = np.concatenate([[0], np.cumsum([o.size for o in out])]).astype(np.int64)
+    flat = np.concatenate([o.ravel() for o in out]) if out else np.zeros(0)
+    save_entry(target, flat=flat, offsets=offsets, shapes=shapes)
+    return out

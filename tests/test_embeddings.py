@@ -221,11 +221,11 @@ def test_load_or_train_caches_and_embeds(kind, tiny_df, cache, monkeypatch, tmp_
 
 @pytest.mark.parametrize("kind", ["mfcc_stats", "xvector_ce"])
 def test_embed_paths_in_worker_processes_matches_one_process(kind, tiny_df, cache, monkeypatch, tmp_path):
-    import course_utils.features as F
+    import course_utils.parallel as P
 
     monkeypatch.setitem(E.CONFIGS, kind, dict(E.CONFIGS[kind], **({"epochs": 1} if "epochs" in E.CONFIGS[kind] else {})))
     emb = E.load_or_train(kind, tiny_df, seed=0, progress=False)
-    monkeypatch.setattr(F, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(P, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setenv("COURSE_N_JOBS", "1")
     serial = emb.embed_paths(tiny_df["path"], progress=False)
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "other-cache"))

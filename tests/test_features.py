@@ -97,10 +97,10 @@ def test_extract_cached_computes_once(tmp_path, monkeypatch, tone, write_wav):
 
 
 def test_extract_cached_parallel_matches_serial(tmp_path, monkeypatch, tone, write_wav):
-    import course_utils.features as F
+    import course_utils.parallel as P
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(F, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(P, "PARALLEL_MIN_FILES", 1)
     y, sr = tone
     paths = [write_wav(f"{i}.wav", y * (i + 1) / 8, sr) for i in range(6)]
     par = extract_cached(paths, speaker_features, sr=sr, progress=False, n_jobs=2)
@@ -113,14 +113,3 @@ def test_extract_cached_parallel_matches_serial(tmp_path, monkeypatch, tone, wri
         extract_cached(paths + [tmp_path / "bad.wav"], speaker_features, sr=sr, progress=False, n_jobs=2)
 
 
-def test_n_jobs_for(monkeypatch):
-    from course_utils.features import PARALLEL_MIN_FILES, n_jobs_for
-
-    monkeypatch.setenv("COURSE_N_JOBS", "1")
-    assert n_jobs_for(10_000) == 1
-    monkeypatch.setenv("COURSE_N_JOBS", "3")
-    assert n_jobs_for(10_000) == 3 and n_jobs_for(PARALLEL_MIN_FILES - 1) == 1
-    assert n_jobs_for(10_000, n_jobs=2) == 2
-    monkeypatch.setenv("COURSE_N_JOBS", "many")
-    with pytest.raises(ValueError, match="COURSE_N_JOBS"):
-        n_jobs_for(10_000)

@@ -181,7 +181,7 @@ class Embedder:
         AudioError
             A file is missing, unreadable or unusable; the message names it.
         """
-        from ..features import n_jobs_for
+        from ..parallel import n_jobs_for
         from ..progress import progress_bar
 
         if isinstance(paths, (str, os.PathLike)):
