@@ -288,14 +288,14 @@ def test_mask_net_bands_and_recipe_options(clean):
 def test_pretrained_mask_net_checks_sha256(tmp_path, clean):
     import torch
 
-    from course_utils.paths import sha256_file
+    from course_utils.cache import file_digest
 
     net = E.MaskNet(hidden=8, n_bands=8)
     path = tmp_path / "net.pt"
     torch.save(net.state_dict(), path)
     meta = dict(n_freq=257, hidden=8, layers=1, bidirectional=True, n_bands=8, recipe={}, history=[])
     path.with_suffix(".json").write_text(json.dumps(meta))
-    sha = sha256_file(path)
+    sha = file_digest(path)
     model, got = E.load_pretrained_mask_net(path, sha256=sha)
     assert got["hidden"] == 8 and not model.training
     assert np.allclose(E.mask_net_enhance(model, clean, SR), E.mask_net_enhance(net.eval(), clean, SR), atol=1e-6)

@@ -12,53 +12,11 @@ One module per concept; this file only re-exports:
 All enhancers share one call signature, ``enhance(y, sr) -> np.ndarray`` of the same length as ``y``.
 Taught in ``notebooks/05_speech_enhancement.ipynb``.
 """
-from .classical import (MIN_DURATION, decision_directed_gain, estimate_noise_psd, istft, noisereduce_nonstationary,
-                        noisereduce_stationary, spectral_subtraction, spectral_subtraction_seed, stft, stft_params,
-                        subtract_noise_power, wiener_filter)
-from .experiment import (NOISE_KINDS, babble_without_target, enhance_methods, evaluate_methods, make_mixtures,
-                         make_noise, noise_for, summarize)
-from .masknet import (MASKNET_RECIPE, NET_SR, PRETRAINED_SHA256, TRAIN_NOISE_SECONDS, MaskNet, load_or_train_mask_net,
-                      load_pretrained_mask_net, mask_net_enhance, net_stft_params, shipped_mask_net, train_mask_net)
-from .masks import apply_mask, ideal_binary_mask, ideal_ratio_mask, oracle_enhance
-from .plots import plot_loss_curves, plot_results, plot_spectrograms
+from . import classical, experiment, masknet, masks, plots
+from .classical import *  # noqa: F401,F403
+from .experiment import *  # noqa: F401,F403
+from .masknet import *  # noqa: F401,F403
+from .masks import *  # noqa: F401,F403
+from .plots import *  # noqa: F401,F403
 
-__all__ = [
-    "MIN_DURATION",
-    "NOISE_KINDS",
-    "stft_params",
-    "stft",
-    "istft",
-    "estimate_noise_psd",
-    "subtract_noise_power",
-    "spectral_subtraction",
-    "spectral_subtraction_seed",
-    "decision_directed_gain",
-    "wiener_filter",
-    "noisereduce_stationary",
-    "noisereduce_nonstationary",
-    "ideal_binary_mask",
-    "ideal_ratio_mask",
-    "apply_mask",
-    "oracle_enhance",
-    "make_noise",
-    "NET_SR",
-    "MaskNet",
-    "train_mask_net",
-    "load_or_train_mask_net",
-    "load_pretrained_mask_net",
-    "shipped_mask_net",
-    "MASKNET_RECIPE",
-    "TRAIN_NOISE_SECONDS",
-    "PRETRAINED_SHA256",
-    "mask_net_enhance",
-    "noise_for",
-    "babble_without_target",
-    "make_mixtures",
-    "enhance_methods",
-    "evaluate_methods",
-    "net_stft_params",
-    "summarize",
-    "plot_spectrograms",
-    "plot_results",
-    "plot_loss_curves",
-]
+__all__ = [*classical.__all__, *masks.__all__, *masknet.__all__, *experiment.__all__, *plots.__all__]

@@ -306,15 +306,13 @@ def wiener_filter(
         Smoothing of the a-priori SNR, in [0, 1).
     xi_min_db : float
         Lower bound of the a-priori SNR in dB.
-    noise : np.ndarray, optional
-        A noise-only recording; by default the first ``noise_seconds`` of ``y`` are used.
-    noise_seconds : float
-        Length of the leading noise-only stretch.
+    noise, noise_seconds : np.ndarray or None, float
+        The noise estimate's source, as in :func:`spectral_subtraction`.
 
     Returns
     -------
     np.ndarray
-        Enhanced speech, same length and rate as ``y``.
+        The filtered speech (``y``'s length).
 
     Notebook: 05_speech_enhancement § 4. Wiener filter with a decision-directed a-priori SNR
     """
@@ -324,6 +322,14 @@ def wiener_filter(
     Y = stft(y, sr)
     G = decision_directed_gain(np.abs(Y) ** 2, _noise_power(Y, sr, noise, noise_seconds), a=a, xi_min_db=xi_min_db)
     return istft(G * Y, sr, y.size)
+
+
+def _noisereduce(y: np.ndarray, sr: int, stationary: bool, kwargs: dict) -> np.ndarray:
+    import noisereduce as nr  # optional dependency: imported when used
+
+    y, sr = _prepare(y, sr)
+    out = nr.reduce_noise(y=y, sr=sr, stationary=stationary, **kwargs)
+    return np.asarray(out, dtype=np.float32)[: y.size]
 
 
 def noisereduce_stationary(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
@@ -347,36 +353,27 @@ def noisereduce_stationary(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
 
     Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
     """
-    import noisereduce as nr  # optional dependency: imported when used
-
-    y, sr = _prepare(y, sr)
-    out = nr.reduce_noise(y=y, sr=sr, stationary=True, **kwargs)
-    return np.asarray(out, dtype=np.float32)[: y.size]
+    return _noisereduce(y, sr, True, kwargs)
 
 
 def noisereduce_nonstationary(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
     """``noisereduce.reduce_noise(stationary=False)``: the threshold follows a smoothed noise floor.
 
-    The floor is smoothed over ``time_constant_s``, so slowly varying noise is tracked.
+    The floor is smoothed over ``time_constant_s``, so slowly varying noise is tracked; arguments and
+    result as :func:`noisereduce_stationary`.
 
     Parameters
     ----------
-    y : np.ndarray
-        Noisy speech.
-    sr : int
-        Its sample rate.
+    y, sr : np.ndarray, int
+        Noisy speech and its rate.
     **kwargs
-        Passed to ``noisereduce.reduce_noise``.
+        Options of ``noisereduce.reduce_noise`` (e.g. ``time_constant_s``).
 
     Returns
     -------
     np.ndarray
-        float32, same length as ``y``.
+        The gated signal.
 
     Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
     """
-    import noisereduce as nr  # optional dependency: imported when used
-
-    y, sr = _prepare(y, sr)
-    out = nr.reduce_noise(y=y, sr=sr, stationary=False, **kwargs)
-    return np.asarray(out, dtype=np.float32)[: y.size]
+    return _noisereduce(y, sr, False, kwargs)

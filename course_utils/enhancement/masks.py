@@ -17,6 +17,11 @@ def _clean_noise(clean: np.ndarray, noise: np.ndarray, sr: int) -> tuple[np.ndar
     return clean, noise, sr
 
 
+def _powers(clean: np.ndarray, noise: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    clean, noise, sr = _clean_noise(clean, noise, sr)
+    return np.abs(stft(clean, sr)) ** 2, np.abs(stft(noise, sr)) ** 2
+
+
 def ideal_binary_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, lc_db: float = 0.0) -> np.ndarray:
     """Ideal binary mask: 1 where the local SNR ``|S|²/|N|²`` exceeds ``lc_db``, else 0 (needs the truth).
 
@@ -36,8 +41,7 @@ def ideal_binary_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, lc_db: f
 
     Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
     """
-    clean, noise, sr = _clean_noise(clean, noise, sr)
-    S2, N2 = np.abs(stft(clean, sr)) ** 2, np.abs(stft(noise, sr)) ** 2
+    S2, N2 = _powers(clean, noise, sr)
     return (10 * np.log10((S2 + 1e-20) / (N2 + 1e-20)) > lc_db).astype(np.float32)
 
 
@@ -46,10 +50,12 @@ def ideal_ratio_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, exponent:
 
     Parameters
     ----------
-    clean, noise : np.ndarray
-        The speech and the noise of a mixture, same length.
+    clean : np.ndarray
+        The speech alone.
+    noise : np.ndarray
+        The noise added to it (as many samples).
     sr : int
-        Their sample rate.
+        Rate of both.
     exponent : float
         Power applied to the ratio.
 
@@ -60,8 +66,7 @@ def ideal_ratio_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, exponent:
 
     Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
     """
-    clean, noise, sr = _clean_noise(clean, noise, sr)
-    S2, N2 = np.abs(stft(clean, sr)) ** 2, np.abs(stft(noise, sr)) ** 2
+    S2, N2 = _powers(clean, noise, sr)
     return ((S2 / np.maximum(S2 + N2, 1e-20)) ** exponent).astype(np.float32)
 
 
@@ -80,7 +85,7 @@ def apply_mask(y: np.ndarray, mask: np.ndarray, sr: int) -> np.ndarray:
     Returns
     -------
     np.ndarray
-        float32, same length as ``y``.
+        The masked signal, resynthesised (as many samples as ``y``).
 
     Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
     """
@@ -99,10 +104,8 @@ def oracle_enhance(clean: np.ndarray, noise: np.ndarray, sr: int, kind: str = "r
 
     Parameters
     ----------
-    clean, noise : np.ndarray
-        The speech and the noise of a mixture, same length.
-    sr : int
-        Their sample rate.
+    clean, noise, sr : np.ndarray, np.ndarray, int
+        The mixture's two parts (same length) and their rate; the mixture is their sum.
     kind : {"ratio", "binary"}
         Which ideal mask.
 
