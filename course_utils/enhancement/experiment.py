@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -20,7 +19,7 @@ from ..progress import progress_bar
 from . import classical, masknet, masks
 from .classical import (noisereduce_nonstationary, noisereduce_stationary, spectral_subtraction,
                         spectral_subtraction_seed, wiener_filter)
-from .masknet import mask_net_enhance
+from .masknet import _arrays_digest, mask_net_enhance
 from .masks import oracle_enhance
 
 __all__ = [
@@ -294,15 +293,10 @@ def _methods_key(methods: dict[str, Callable]) -> list:
 
 
 def _mixtures_digest(mixtures: Sequence[dict]) -> str:
-    """SHA-256 of the mixtures' content (each clean utterance once, every added noise, the labels)."""
-    h, seen = hashlib.sha256(), set()
-    for m in mixtures:
-        h.update(repr((m["utt"], m["noise"], m["snr"])).encode())
-        if m["utt"] not in seen:
-            seen.add(m["utt"])
-            h.update(np.ascontiguousarray(m["clean"]).data)
-        h.update(np.ascontiguousarray(m["noise_sig"]).data)
-    return h.hexdigest()
+    """Fingerprint of the mixtures: the labels, each clean utterance once and every added noise."""
+    clean = {m["utt"]: m["clean"] for m in mixtures}
+    labels = [(m["utt"], m["noise"], m["snr"]) for m in mixtures]
+    return key_of(labels, _arrays_digest(clean), _arrays_digest([m["noise_sig"] for m in mixtures]), length=64)
 
 
 def evaluate_methods(
@@ -334,7 +328,7 @@ def evaluate_methods(
     full_metrics_noises : sequence of str, optional
         Noise kinds for which they are computed (default: all).
     cache : bool
-        Keep the table in ``cache_dir("enhancement")``, keyed by content: the mixtures' samples, what
+        Keep the table in ``cache_dir("enhancement")``, keyed by content: a fingerprint of the mixtures' samples, what
         each method computes (the networks' weights included) and the source of this package and of
         the metrics. Needs the methods of :func:`enhance_methods`.
     progress : bool
