@@ -59,7 +59,7 @@ def stft_params(sr: int) -> tuple[int, int]:
     tuple of int
         ``(n_fft, hop)``: 512 and 128 at 16 kHz.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction
+    Notebook: 05_speech_enhancement § Spectral subtraction
     """
     return frame_params(_check_sr(sr), win_ms=32.0, hop_ms=8.0)
 
@@ -79,7 +79,7 @@ def stft(y: np.ndarray, sr: int) -> np.ndarray:
     np.ndarray
         Complex, ``(1 + n_fft/2, frames)``.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
+    Notebook: 05_speech_enhancement § Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
     """
     n_fft, hop = stft_params(sr)
     return librosa.stft(np.asarray(y, dtype=np.float32), n_fft=n_fft, hop_length=hop, window="hann")
@@ -102,7 +102,7 @@ def istft(Y: np.ndarray, sr: int, length: int) -> np.ndarray:
     np.ndarray
         float32 waveform of ``length`` samples.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
+    Notebook: 05_speech_enhancement § Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
     """
     n_fft, hop = stft_params(sr)
     return librosa.istft(Y, n_fft=n_fft, hop_length=hop, window="hann", length=length).astype(np.float32)
@@ -128,7 +128,7 @@ def estimate_noise_psd(power: np.ndarray, sr: int, *, noise_seconds: float = 0.2
     np.ndarray
         Shape ``(freqs, 1)``.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
+    Notebook: 05_speech_enhancement § Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
     """
     _, hop = stft_params(sr)
     n = max(1, int(round(noise_seconds * sr / hop)))
@@ -168,7 +168,7 @@ def subtract_noise_power(power: np.ndarray, noise_power: np.ndarray, alpha: floa
     np.ndarray
         The clean power estimate, shape of ``power``.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
+    Notebook: 05_speech_enhancement § Spectral subtraction ; 05_speech_enhancement_solutions § Task 2 — Spectral subtraction with a floor
     """
     sub = power - alpha * noise_power
     return np.where(sub > beta * noise_power, sub, beta * noise_power)
@@ -209,7 +209,7 @@ def spectral_subtraction(
     np.ndarray
         Enhanced speech, same length and rate as ``y``.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction
+    Notebook: 05_speech_enhancement § Spectral subtraction
     """
     y, sr = _prepare(y, sr)
     if alpha < 0 or beta < 0:
@@ -238,7 +238,7 @@ def spectral_subtraction_seed(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
     np.ndarray
         Enhanced speech, same length as ``y``.
 
-    Notebook: 05_speech_enhancement § 3. Spectral subtraction
+    Notebook: 05_speech_enhancement § Spectral subtraction
     """
     return spectral_subtraction(y, sr, alpha=2.0, beta=0.0, **kwargs)
 
@@ -270,7 +270,7 @@ def decision_directed_gain(
     np.ndarray
         Gains in [0, 1), shape of ``power``.
 
-    Notebook: 05_speech_enhancement § 4. Wiener filter with a decision-directed a-priori SNR
+    Notebook: 05_speech_enhancement § Wiener filter with a decision-directed a-priori SNR
     """
     lam = np.maximum(np.asarray(noise_power).reshape(-1), 1e-20)
     xi_min = 10 ** (xi_min_db / 10)
@@ -314,7 +314,7 @@ def wiener_filter(
     np.ndarray
         The filtered speech (``y``'s length).
 
-    Notebook: 05_speech_enhancement § 4. Wiener filter with a decision-directed a-priori SNR
+    Notebook: 05_speech_enhancement § Wiener filter with a decision-directed a-priori SNR
     """
     y, sr = _prepare(y, sr)
     if not 0 <= a < 1:
@@ -351,7 +351,7 @@ def noisereduce_stationary(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
     np.ndarray
         float32, same length as ``y``.
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     return _noisereduce(y, sr, True, kwargs)
 
@@ -374,6 +374,6 @@ def noisereduce_nonstationary(y: np.ndarray, sr: int, **kwargs) -> np.ndarray:
     np.ndarray
         The gated signal.
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     return _noisereduce(y, sr, False, kwargs)

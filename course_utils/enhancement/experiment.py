@@ -74,7 +74,7 @@ def make_noise(
     np.ndarray
         float32 noise, peak 0.5.
 
-    Notebook: 05_speech_enhancement § 1. Noise that matters
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     if part not in ("train", "test"):
         raise ValueError(f"make_noise: part must be 'train' or 'test', got {part!r}")
@@ -113,7 +113,7 @@ def noise_for(noises: dict[str, np.ndarray | Sequence[np.ndarray]], kind: str, u
     np.ndarray
         The noise.
 
-    Notebook: 05_speech_enhancement § 1. Noise that matters
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     nz = noises[kind]
     if isinstance(nz, np.ndarray):
@@ -160,7 +160,7 @@ def babble_without_target(
     list of np.ndarray
         One babble per target.
 
-    Notebook: 05_speech_enhancement § 1. Noise that matters
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     if len(pool) != len(pool_speakers):
         raise ValueError(f"babble_without_target: {len(pool)} utterances but {len(pool_speakers)} speakers")
@@ -201,7 +201,7 @@ def make_mixtures(
     list of dict
         Dicts with ``utt, noise, snr, clean, noise_sig, mix``.
 
-    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    Notebook: 05_speech_enhancement § Every method, every noise, every SNR
     """
     rng = np.random.default_rng(seed)
     for kind, nz in noises.items():
@@ -251,7 +251,7 @@ def enhance_methods(model=None, *, nets: dict | None = None, noise_seconds: floa
     dict of str to callable
         The methods, in table order.
 
-    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    Notebook: 05_speech_enhancement § Every method, every noise, every SNR
     """
     ns = noise_seconds
     methods: dict[str, Callable] = {
@@ -339,7 +339,7 @@ def evaluate_methods(
     pd.DataFrame
         Long table ``method, noise, snr, utt, si_sdr, stoi, pesq``.
 
-    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    Notebook: 05_speech_enhancement § Every method, every noise, every SNR
     """
     full = list(full_metrics_snrs), None if full_metrics_noises is None else list(full_metrics_noises)
 
@@ -393,7 +393,7 @@ def summarize(scores: pd.DataFrame, snr: float | None = None, metrics: Sequence[
     pd.DataFrame
         Methods as rows, (metric, noise) as columns.
 
-    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    Notebook: 05_speech_enhancement § Every method, every noise, every SNR
     """
     df = scores if snr is None else scores[scores["snr"] == snr]
     order = list(dict.fromkeys(scores["method"]))

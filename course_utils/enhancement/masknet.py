@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,7 +87,7 @@ class MaskNet(nn.Module):
     n_bands : int
         0: one gain per bin; otherwise gains per mel band (>= 2).
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
 
     def __init__(self, n_freq: int = 257, hidden: int = 96, layers: int = 1, bidirectional: bool = True,
@@ -124,7 +125,7 @@ def net_stft_params() -> tuple[int, int]:
     tuple of int
         ``(512, 256)``.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     return 512, 256
 
@@ -251,7 +252,7 @@ def train_mask_net(
     history : dict
         ``{"loss": [...]}`` per step.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     if sr != NET_SR:
         raise AudioError(f"train_mask_net: training audio must be at {NET_SR} Hz, got {sr}")
@@ -330,7 +331,7 @@ def load_or_train_mask_net(
     model, history, from_cache : MaskNet, dict, bool
         The network (eval mode), ``{"loss": [...]}``, and whether it was loaded.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     defaults = {k: p.default for k, p in inspect.signature(train_mask_net).parameters.items() if k in _ARCH}
     model = MaskNet(n_freq=net_stft_params()[0] // 2 + 1, **{k: train_kwargs.get(k, v) for k, v in defaults.items()})
@@ -364,13 +365,11 @@ def load_pretrained_mask_net(path: str | Path | None = None, *, sha256: str | No
     model, meta : MaskNet, dict
         The network (eval mode) and the checkpoint's JSON.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     path = Path(path) if path is not None else CHECKPOINT_DIR / "ch05_masknet.pt"
     if not path.exists() or not path.with_suffix(".json").exists():
         raise FileNotFoundError(f"{path}: checkpoint (or its .json) not found; run scripts/train_masknet.py")
-    import json
-
     arch = json.loads(path.with_suffix(".json").read_text())
     model = MaskNet(n_freq=arch["n_freq"], hidden=arch["hidden"], layers=arch["layers"],
                     bidirectional=arch["bidirectional"], n_bands=arch.get("n_bands", 0))
@@ -394,7 +393,7 @@ def shipped_mask_net():
     provenance : str
         One line saying what was verified and how the checkpoint was trained.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     model, meta = load_pretrained_mask_net()
     recipe = {k: meta["recipe"].get(k) for k in MASKNET_RECIPE}
@@ -426,7 +425,7 @@ def mask_net_enhance(model, y: np.ndarray, sr: int) -> np.ndarray:
     np.ndarray
         float32, same length as ``y``.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     y, sr = _prepare(y, sr)
     x = y

@@ -39,7 +39,7 @@ def ideal_binary_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, lc_db: f
     np.ndarray
         float32 mask of 0s and 1s, shape of :func:`~course_utils.enhancement.stft`.
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     S2, N2 = _powers(clean, noise, sr)
     return (10 * np.log10((S2 + 1e-20) / (N2 + 1e-20)) > lc_db).astype(np.float32)
@@ -64,7 +64,7 @@ def ideal_ratio_mask(clean: np.ndarray, noise: np.ndarray, sr: int, *, exponent:
     np.ndarray
         float32 mask in [0, 1], shape of :func:`~course_utils.enhancement.stft`.
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     S2, N2 = _powers(clean, noise, sr)
     return ((S2 / np.maximum(S2 + N2, 1e-20)) ** exponent).astype(np.float32)
@@ -87,7 +87,7 @@ def apply_mask(y: np.ndarray, mask: np.ndarray, sr: int) -> np.ndarray:
     np.ndarray
         The masked signal, resynthesised (as many samples as ``y``).
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     y, sr = _prepare(y, sr)
     Y = stft(y, sr)
@@ -114,7 +114,7 @@ def oracle_enhance(clean: np.ndarray, noise: np.ndarray, sr: int, kind: str = "r
     np.ndarray
         The enhanced mixture, float32.
 
-    Notebook: 05_speech_enhancement § 5. noisereduce, and the oracle masks (the ceiling)
+    Notebook: 05_speech_enhancement § noisereduce, and the oracle masks (the ceiling)
     """
     if kind not in ("ratio", "binary"):
         raise ValueError(f"oracle_enhance: kind must be 'ratio' or 'binary', got {kind!r}")

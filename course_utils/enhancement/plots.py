@@ -36,7 +36,7 @@ def plot_spectrograms(signals: dict[str, np.ndarray], sr: int, *, title: str = "
     matplotlib.figure.Figure
         The figure.
 
-    Notebook: 05_speech_enhancement § 1. Noise that matters
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     names = list(signals)
     ncols = ncols or len(names)
@@ -76,7 +76,7 @@ def plot_results(scores: pd.DataFrame, metric: str = "si_sdr", *, improvement: b
     matplotlib.figure.Figure
         The figure.
 
-    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    Notebook: 05_speech_enhancement § Every method, every noise, every SNR
     """
     kinds = list(dict.fromkeys(scores["noise"]))
     methods = list(dict.fromkeys(scores["method"]))
@@ -117,7 +117,7 @@ def plot_loss_curves(histories: dict[str, list[float]], loss: str = "si_sdr", *,
     matplotlib.figure.Figure
         The figure.
 
-    Notebook: 05_speech_enhancement § 6. A small mask-estimation network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     fig, axes = plt.subplots(1, len(histories), figsize=(5 * len(histories), 3), sharey=True, squeeze=False)
     for ax, (title, h) in zip(axes[0], histories.items()):
