@@ -13,14 +13,20 @@ STAMP := $(VENV)/.course-installed
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml course_utils/warmup.py
+	@echo "[setup 1/5] virtual environment in $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)" --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@echo "[setup 2/5] CPU-only PyTorch $(TORCH_VERSION) (about 200 MB; the default Linux build would pull gigabytes of CUDA libraries)"
+	$(BIN)/python -m pip install --progress-bar on "torch==$(TORCH_VERSION)" --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
+	@echo "[setup 3/5] the course's packages (requirements.txt)"
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt
+	@echo "[setup 4/5] course_utils (editable) and the Jupyter kernel"
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@# numba's cache is not safe under concurrent compilation: compile librosa's functions once, here
-	$(BIN)/python -m course_utils.warmup >/dev/null
+	@echo "[setup 5/5] compiling librosa's numba functions once (about a minute)"
+	$(BIN)/python -m course_utils.warmup
 	touch $(STAMP)
+	@echo "[setup] done"
 
 course: setup
 	$(BIN)/jupyter lab notebooks/

@@ -9,9 +9,8 @@ fallback (:mod:`course_utils.datasets`), features with an on-disk cache
 """
 from __future__ import annotations
 
-from .paths import cache_dir, configure_librosa_data, data_dir, repo_root, seed_everything
-
-configure_librosa_data()
+# importing .paths points LIBROSA_DATA_DIR at a local copy of librosa's examples (before librosa reads it)
+from .paths import cache_dir, data_dir, repo_root, seed_everything
 
 __all__ = ["cache_dir", "data_dir", "repo_root", "seed_everything"]
 __version__ = "0.1.0"

@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+import librosa
 import numpy as np
+import soundfile as sf
 
 __all__ = [
     "AudioError",
@@ -30,7 +32,12 @@ SILENCE_PEAK = 1e-5
 
 
 class AudioError(ValueError):
-    """Audio that the course cannot use: the message names the source and the reason."""
+    """Audio that the course cannot use: the message names the source and the reason.
+
+    A ``ValueError``, so code that already catches bad values catches it too.
+
+    Notebook: 03_speaker_verification § 10. `SpeakerVerifier`: the whole pipeline in one object ; 07_integrated_pipeline § 8. Bad input through the whole pipeline
+    """
 
 
 def check_audio(
@@ -56,10 +63,17 @@ def check_audio(
     allow_silent : bool
         Accept an all-zero (or nearly) signal.
 
+    Returns
+    -------
+    np.ndarray
+        The samples as contiguous float32 (integer PCM scaled to [-1, 1]).
+
     Raises
     ------
     AudioError
         Empty, not 1-D, NaN/inf samples, silent, or shorter than ``min_duration``.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ ; 07_integrated_pipeline § 8. Bad input through the whole pipeline
     """
     y = np.asarray(y)
     if y.ndim != 1:
@@ -100,14 +114,32 @@ def load_audio(
     (otherwise the result has shape ``(channels, n)``); the signal is resampled with
     ``librosa.resample`` (soxr) when the file's rate differs from ``sr``.
 
+    Parameters
+    ----------
+    path : str or Path
+        The audio file.
+    sr : int or None
+        Target sample rate; ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels to one; otherwise return shape ``(channels, n)``.
+    min_duration : float
+        Shortest acceptable duration in seconds.
+    allow_silent : bool
+        Accept an all-zero (or nearly) signal.
+
+    Returns
+    -------
+    np.ndarray
+        float32 samples, shape ``(n,)`` (or ``(channels, n)`` when ``mono`` is false).
+
     Raises
     ------
     AudioError
         The file is missing, is not audio or is corrupt, is empty, silent, too short,
         or holds NaN/inf samples. The message names the file.
-    """
-    import soundfile as sf
 
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
     path = Path(path)
     if not path.exists():
         raise AudioError(f"{path}: file not found")
@@ -123,8 +155,6 @@ def load_audio(
         raise AudioError(f"{path}: the file holds no samples")
     y = data.mean(axis=1) if mono else data.T
     if sr is not None and file_sr != sr:
-        import librosa
-
         y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)
     out_sr = sr if sr is not None else file_sr
     if mono:
@@ -135,20 +165,63 @@ def load_audio(
 
 
 def rms_db(y: np.ndarray) -> float:
-    """Root-mean-square level of ``y`` in dB (re 1.0); -inf for silence."""
+    """Root-mean-square level of ``y`` in dB (re 1.0); -inf for silence.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Samples (any shape; all of them count).
+
+    Returns
+    -------
+    float
+        ``10 log10(mean(y**2))``, or ``-inf`` when the power is zero or ``y`` is empty.
+
+    Notebook: 08_speaker_diarization § 1. Conversations with known turns
+    """
     y = np.asarray(y, dtype=np.float64)
     power = float(np.mean(y**2)) if y.size else 0.0
     return 10.0 * np.log10(power) if power > 0 else float("-inf")
 
 
 def normalize_peak(y: np.ndarray, peak: float = 0.99) -> np.ndarray:
-    """Scale ``y`` so that its largest absolute sample equals ``peak``."""
+    """Scale ``y`` so that its largest absolute sample equals ``peak``.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal (validated with :func:`check_audio`; silence is rejected).
+    peak : float
+        The target peak amplitude.
+
+    Returns
+    -------
+    np.ndarray
+        The scaled signal, float32.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
     y = check_audio(y, name="y")
     return (y * (peak / np.max(np.abs(y)))).astype(np.float32)
 
 
 def normalize_rms(y: np.ndarray, target_db: float = -20.0) -> np.ndarray:
-    """Scale ``y`` to an RMS level of ``target_db`` dB (re 1.0)."""
+    """Scale ``y`` to an RMS level of ``target_db`` dB (re 1.0).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal (validated with :func:`check_audio`; silence is rejected).
+    target_db : float
+        The target level in dB re 1.0 (see :func:`rms_db`).
+
+    Returns
+    -------
+    np.ndarray
+        The scaled signal, float32.
+
+    Notebook: 08_speaker_diarization § 1. Conversations with known turns
+    """
     y = check_audio(y, name="y")
     gain = 10.0 ** ((target_db - rms_db(y)) / 20.0)
     return (y * gain).astype(np.float32)
@@ -166,6 +239,24 @@ def fix_length(
     ``mode`` chooses which part is kept when cropping (and where the padding goes):
     ``"start"`` keeps the beginning and pads at the end, ``"center"`` keeps the middle and pads
     both sides, ``"random"`` takes a random window (``rng``, seeded by the caller).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Samples; the last axis is time.
+    length : int
+        Number of samples wanted (positive).
+    mode : {"start", "center", "random"}
+        Which part is kept, and where the padding goes.
+    rng : np.random.Generator, optional
+        Draws the window for ``mode="random"`` (``None``: a generator seeded with 0).
+
+    Returns
+    -------
+    np.ndarray
+        float32 array whose last axis has exactly ``length`` samples.
+
+    Notebook: 01_speaker_recognition § 6. What was said vs who said it
     """
     y = np.asarray(y, dtype=np.float32)
     if length <= 0:
@@ -221,6 +312,8 @@ def mix_at_snr(
     -------
     np.ndarray or (np.ndarray, np.ndarray)
         The mixture (float32), and the scaled noise when ``return_noise`` is true.
+
+    Notebook: 05_speech_enhancement § 1. Noise that matters
     """
     clean = check_audio(clean, name="clean")
     noise = check_audio(noise, name="noise")

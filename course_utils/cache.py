@@ -20,7 +20,7 @@ Rules, each in one place here:
   or invalid one (truncated, wrong arrays, NaN) warns, deletes it and returns ``None``, so the caller
   recomputes and replaces it instead of failing on every call.
 
-Notebook: 01_speaker_recognition § Setup
+Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ _TMP_MARK = ".tmp-"
 class CacheWarning(UserWarning):
     """A cache entry was unreadable or invalid and is being recomputed.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
 
 
@@ -83,7 +83,7 @@ def key_of(*parts: object, length: int = 20) -> str:
     str
         The key.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     blob = json.dumps(parts, default=str, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:length]
@@ -109,7 +109,7 @@ def file_digest(path: str | os.PathLike) -> str:
     str
         64 hex digits.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     p = Path(path)
     try:
@@ -140,7 +140,7 @@ def files_digest(paths: Iterable[str | os.PathLike]) -> list[str]:
     list of str
         One digest per file.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     return [file_digest(p) for p in paths]
 
@@ -161,7 +161,7 @@ def source_digest(*objects: object) -> str:
     str
         64 hex digits.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     h = hashlib.sha256()
     for obj in objects:
@@ -192,7 +192,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     pathlib.Path
         Where to write.
 
-    Notebook: 03_speaker_verification § Saving and loading a verifier
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ def atomic_write_text(target: str | os.PathLike, text: str) -> None:
     text : str
         Its new content.
 
-    Notebook: 03_speaker_verification § Saving and loading a verifier
+    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
     """
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -234,7 +234,7 @@ def file_lock(target: str | os.PathLike) -> Iterator[None]:
     target : str or os.PathLike
         The file the lock protects.
 
-    Notebook: 02_speaker_embeddings § Setup
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
     try:
         import fcntl
@@ -267,7 +267,7 @@ def clean_orphans(folder: str | os.PathLike, *, older_than: float = ORPHAN_AGE_S
     list of pathlib.Path
         The files removed.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     removed = []
     now = time.time()
@@ -301,7 +301,7 @@ def entry_path(kind: str, label: str, key: str, suffix: str = ".npz") -> Path:
     pathlib.Path
         The entry's path (it may not exist yet).
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     folder = cache_dir(kind)
     if str(folder) not in _CLEANED:
@@ -342,7 +342,7 @@ def load_entry(
         The arrays; ``None`` means: compute the entry and :func:`save_entry` it. An invalid entry
         also raises a :class:`CacheWarning` that names the file and the reason.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     path = Path(path)
     if not path.exists():
@@ -384,7 +384,7 @@ def save_entry(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     pathlib.Path
         ``path``.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     out = {k: np.asarray(v) for k, v in arrays.items()}
     objects = [k for k, v in out.items() if v.dtype == object]
@@ -419,7 +419,7 @@ def cached_arrays(
     dict of str to np.ndarray
         The arrays.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     got = load_entry(path, required=required, finite=finite, validate=validate)
     if got is not None:

@@ -13,20 +13,21 @@ What a checkpoint promises:
 * what is read is validated: every tensor finite, names and shapes as the model expects; a problem
   raises :class:`CheckpointError` naming the file and what is wrong.
 
-Notebook: 02_speaker_embeddings § Setup
+Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .cache import atomic_path, atomic_write_text, file_digest, file_lock
+from .cache import CacheWarning, atomic_path, atomic_write_text, file_digest, file_lock
 from .paths import CHECKPOINT_DIR
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
 class CheckpointError(ValueError):
     """A checkpoint file is missing, altered, truncated or does not fit the model; the message says which.
 
-    Notebook: 02_speaker_embeddings § Setup
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
 
 
@@ -68,7 +69,7 @@ def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any], meta: Map
     str
         The SHA-256 of the written ``.pt`` file (for a manifest).
 
-    Notebook: 02_speaker_embeddings § Setup
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
     import torch
 
@@ -111,7 +112,7 @@ def load_checkpoint(
         Missing file, SHA-256 mismatch, unreadable or truncated file, non-finite weights, or a
         sidecar that is not a JSON object.
 
-    Notebook: 02_speaker_embeddings § Setup
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
     import torch
 
@@ -168,7 +169,7 @@ def load_into(model, path: str | os.PathLike, *, sha256: str | None = None) -> d
     CheckpointError
         As :func:`load_checkpoint`, or when names or shapes do not fit ``model``.
 
-    Notebook: 05_speech_enhancement § A mask network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     state, meta = load_checkpoint(path, sha256=sha256)
     try:
@@ -194,7 +195,7 @@ def state_digest(state: Mapping[str, Any] | Any, length: int = 16) -> str:
     str
         The digest (a cache key for results computed with these weights).
 
-    Notebook: 05_speech_enhancement § A mask network
+    Notebook: 05_speech_enhancement § A small mask-estimation network
     """
     if hasattr(state, "state_dict"):
         state = state.state_dict()
@@ -230,12 +231,8 @@ def cached_model(path: str | os.PathLike, model, train: Callable[[], Mapping[str
     from_cache : bool
         Whether the weights were loaded.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
-    import warnings
-
-    from .cache import CacheWarning
-
     path = Path(path)
     with file_lock(path):
         if path.exists():

@@ -11,7 +11,7 @@ SNR is :func:`course_utils.audio.mix_at_snr`.
 * Augmentation: :func:`perturb` (noise, pitch shift, time stretch of a waveform),
   :func:`spec_augment` (frequency and time masks of a spectrogram).
 
-Notebook: 05_speech_enhancement § Noise
+Notebook: 05_speech_enhancement § Noise that matters
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def white_noise(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray
     np.ndarray
         float32 noise.
 
-    Notebook: 05_speech_enhancement § Noise
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     n = _n_samples(seconds, sr)
     y = rng.normal(size=n)
@@ -94,7 +94,7 @@ def pink_noise(seconds: float, sr: int, rng: np.random.Generator) -> np.ndarray:
     np.ndarray
         float32 noise, peak 0.5 (flat below 20 Hz).
 
-    Notebook: 05_speech_enhancement § Noise
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     n = _n_samples(seconds, sr)
     spec = np.fft.rfft(rng.normal(size=n))
@@ -136,7 +136,7 @@ def babble(
     np.ndarray
         float32 babble of ``length`` samples, peak 0.5.
 
-    Notebook: 05_speech_enhancement § Noise ; 03_speaker_verification § Attacks: noise, replay, emotion
+    Notebook: 05_speech_enhancement § Noise that matters ; 03_speaker_verification § Noise at several SNRs, and a replay attack
     """
     n = int(length)
     if n <= 0:
@@ -178,7 +178,7 @@ def synthetic_music(seconds: float, sr: int, seed: int = 0) -> np.ndarray:
     np.ndarray
         float32 music, peak 0.5.
 
-    Notebook: 05_speech_enhancement § Noise
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     n = _n_samples(seconds, sr)
     rng = np.random.default_rng(seed)
@@ -242,7 +242,7 @@ def music_noise(
     synthetic : bool
         True when no track was available and synthetic music was used.
 
-    Notebook: 05_speech_enhancement § Noise
+    Notebook: 05_speech_enhancement § Noise that matters
     """
     n = _n_samples(seconds, sr)
     if part not in ("train", "test"):
@@ -282,7 +282,7 @@ def room_impulse_response(sr: int, rt60: float = 0.4, *, drr_db: float = 3.0, se
     np.ndarray
         float32 impulse response of ``rt60 * sr`` samples, unit energy.
 
-    Notebook: 03_speaker_verification § Attacks: noise, replay, emotion
+    Notebook: 03_speaker_verification § Noise at several SNRs, and a replay attack
     """
     if rt60 <= 0:
         raise ValueError(f"room_impulse_response: rt60 must be positive, got {rt60}")
@@ -314,7 +314,7 @@ def reverberate(y: np.ndarray, sr: int, *, rt60: float = 0.4, drr_db: float = 3.
     np.ndarray
         float32 reverberant audio.
 
-    Notebook: 03_speaker_verification § Attacks: noise, replay, emotion
+    Notebook: 03_speaker_verification § Noise at several SNRs, and a replay attack
     """
     y = check_audio(y, sr, name="y")
     z = fftconvolve(y.astype(np.float64), room_impulse_response(sr, rt60, drr_db=drr_db, seed=seed).astype(np.float64))
@@ -346,7 +346,7 @@ def simulate_replay(y: np.ndarray, sr: int, *, band: tuple[float, float] = (300.
     np.ndarray
         float32 replayed audio, same length and RMS level as ``y``.
 
-    Notebook: 03_speaker_verification § Attacks: noise, replay, emotion
+    Notebook: 03_speaker_verification § Noise at several SNRs, and a replay attack
     """
     y = check_audio(y, sr, name="y")
     lo, hi = band
@@ -382,7 +382,7 @@ def perturb(y: np.ndarray, sr: int, kind: str, *, rng: np.random.Generator | Non
     np.ndarray
         float32 augmented audio.
 
-    Notebook: 04_emotion_recognition § Augmentation
+    Notebook: 04_emotion_recognition § Data augmentation
     """
     y = check_audio(y, sr, name="y")
     rng = rng or np.random.default_rng(0)
@@ -422,7 +422,7 @@ def spec_augment(S, rng: np.random.Generator, *, n_freq: int = 2, max_freq: int 
     np.ndarray or torch.Tensor
         The masked copy, of the type of ``S`` (float32 for arrays).
 
-    Notebook: 04_emotion_recognition § Augmentation ; 02_speaker_embeddings § Training with a margin
+    Notebook: 04_emotion_recognition § Data augmentation ; 02_speaker_embeddings § Training the CPU-sized x-vector
     """
     if hasattr(S, "clone"):  # a torch tensor
         S = S.clone()

@@ -28,8 +28,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import librosa
+import librosa.util.files
 import pandas as pd
+import pooch
 
+from .cache import atomic_write_text, file_lock
 from .paths import cache_dir, data_dir, repo_root, sha256_file
 from .synth.speech import EMOTIONS, FSDD_SPEAKERS, write_fsdd_like, write_ravdess_like
 
@@ -54,12 +58,29 @@ LIBROSA_MUSIC = ("brahms", "choice", "fishin", "nutcracker", "pistachio", "sweet
 
 
 class DatasetError(RuntimeError):
-    """A dataset is missing, incomplete or failed verification; the message says what to do."""
+    """A dataset is missing, incomplete or failed verification; the message says what to do.
+
+    Notebook: 06_music_information_retrieval § 6. Separation: harmonic/percussive and foreground/background
+    """
 
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where a dataset was found: its folder, and whether it is the synthetic stand-in."""
+    """Where a dataset was found: its folder, and whether it is the synthetic stand-in.
+
+    Parameters
+    ----------
+    name : str
+        The dataset (``"ravdess"`` or ``"fsdd"``).
+    root : Path
+        Its folder.
+    synthetic : bool
+        True for the synthetic stand-in of :mod:`course_utils.synth`.
+    origin : str
+        ``"COURSE_DATA_DIR"``, ``"data/"``, ``"download"`` or ``"synthetic"``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
 
     name: str
     root: Path
@@ -68,7 +89,15 @@ class DataSource:
 
 
 def registry() -> dict:
-    """The download registry ``data/registry.json`` (URLs, checksums, licenses, citations)."""
+    """The download registry ``data/registry.json`` (URLs, checksums, licenses, citations).
+
+    Returns
+    -------
+    dict
+        Dataset name -> its entry (``url``, ``archive``, ``known_hash`` or ``tree_sha256``, ...).
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     return json.loads((repo_root() / "data" / "registry.json").read_text())
 
 
@@ -138,9 +167,24 @@ def download(name: str) -> Path:
 
     Uses pooch (progress bar, md5 of the archive where the source publishes one); FSDD, whose
     archive has no published checksum, is verified file by file against a tree hash.
-    """
-    import pooch
 
+    Parameters
+    ----------
+    name : str
+        A key of :func:`registry` (``"ravdess"`` or ``"fsdd"``).
+
+    Returns
+    -------
+    Path
+        The validated folder ``data/<name>/``.
+
+    Raises
+    ------
+    DatasetError
+        The download failed, failed verification, or gave an incomplete folder.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     info = registry()[name]
     target = data_dir() / name
     downloads = data_dir() / "downloads"
@@ -179,14 +223,11 @@ def download(name: str) -> Path:
 # --------------------------------------------------------------------------- synthetic
 def _synthetic(name: str) -> Path:
     """Write (once, under a lock) and return the synthetic stand-in for ``name``."""
-    import fcntl
-
     root = cache_dir("synthetic", name)
     done = root / ".complete"
     if done.exists():
         return root
-    with open(cache_dir("synthetic") / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another notebook may be writing it right now
+    with file_lock(root):  # another notebook may be writing it right now (lock: <root>.lock)
         if not done.exists():
             if name == "ravdess":
                 write_ravdess_like(root)
@@ -194,12 +235,23 @@ def _synthetic(name: str) -> Path:
                 write_fsdd_like(root)
             else:
                 raise DatasetError(f"no synthetic stand-in for {name!r}")
-            done.write_text("ok\n")
+            atomic_write_text(done, "ok\n")
     return root
 
 
 def show_banner(source: DataSource) -> None:
-    """Say loudly, in the notebook and in the log, that a chapter runs on synthetic data."""
+    """Say loudly, in the notebook and in the log, that a chapter runs on synthetic data.
+
+    Prints a banner to stderr and, inside IPython, displays a yellow HTML box. Does nothing
+    for real data.
+
+    Parameters
+    ----------
+    source : DataSource
+        Where the data came from (see :func:`locate`).
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     if not source.synthetic:
         return
     text = (
@@ -223,7 +275,29 @@ def show_banner(source: DataSource) -> None:
 
 
 def locate(name: str, *, download_missing: bool = True, allow_synthetic: bool = False) -> DataSource:
-    """Find dataset ``name`` ("ravdess" or "fsdd") following the module's lookup order."""
+    """Find dataset ``name`` ("ravdess" or "fsdd") following the module's lookup order.
+
+    Parameters
+    ----------
+    name : str
+        ``"ravdess"`` or ``"fsdd"``.
+    download_missing : bool
+        Download the dataset when no local copy exists (unless ``$COURSE_OFFLINE`` is set).
+    allow_synthetic : bool
+        Fall back to the synthetic stand-in instead of raising.
+
+    Returns
+    -------
+    DataSource
+        The folder found, and where it came from.
+
+    Raises
+    ------
+    DatasetError
+        The dataset is incomplete, or absent with no fallback allowed.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     if name not in _PROBLEMS:
         raise ValueError(f"unknown dataset {name!r}; choose from {sorted(_PROBLEMS)}")
     env = os.environ.get("COURSE_DATA_DIR")
@@ -261,6 +335,21 @@ def load_ravdess(*, allow_synthetic: bool = False, download: bool = True) -> pd.
     (name), ``emotion_code``, ``intensity`` ("normal"/"strong"), ``statement`` (1/2),
     ``repetition`` (1/2). Accepts the official 48 kHz WAV and the mirror's 16 kHz FLAC.
     ``df.attrs["synthetic"]`` tells whether the fallback was used.
+
+    Parameters
+    ----------
+    allow_synthetic : bool
+        Fall back to the synthetic corpus (with a banner) when RAVDESS is not available.
+    download : bool
+        Download RAVDESS when no local copy exists.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per file, sorted by path; ``attrs`` hold ``dataset``, ``synthetic``, ``root``
+        and ``origin``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
     """
     src = locate("ravdess", download_missing=download, allow_synthetic=allow_synthetic)
     rows = []
@@ -278,7 +367,22 @@ def load_ravdess(*, allow_synthetic: bool = False, download: bool = True) -> pd.
 
 
 def load_fsdd(*, allow_synthetic: bool = False, download: bool = True) -> pd.DataFrame:
-    """Table of the Free Spoken Digit Dataset: ``path``, ``speaker``, ``digit``, ``take`` (8 kHz)."""
+    """Table of the Free Spoken Digit Dataset: ``path``, ``speaker``, ``digit``, ``take`` (8 kHz).
+
+    Parameters
+    ----------
+    allow_synthetic : bool
+        Fall back to synthetic digits (with a banner) when FSDD is not available.
+    download : bool
+        Download FSDD when no local copy exists.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per recording, sorted by path; ``attrs`` as in :func:`load_ravdess`.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     src = locate("fsdd", download_missing=download, allow_synthetic=allow_synthetic)
     rows = []
     for p in (src.root / "recordings").glob("*.wav"):
@@ -289,9 +393,7 @@ def load_fsdd(*, allow_synthetic: bool = False, download: bool = True) -> pd.Dat
 
 
 def _librosa_trackmap() -> dict:
-    import librosa.util.files as lf
-
-    return lf.__dict__["__TRACKMAP"]
+    return librosa.util.files.__dict__["__TRACKMAP"]
 
 
 def librosa_example(key: str, *, hq: bool = False, download: bool = True) -> Path:
@@ -299,6 +401,27 @@ def librosa_example(key: str, *, hq: bool = False, download: bool = True) -> Pat
 
     Looks in ``$COURSE_DATA_DIR/librosa``, ``$LIBROSA_DATA_DIR`` and ``data/librosa`` first;
     otherwise ``librosa.ex`` downloads it (verified against librosa's registry).
+
+    Parameters
+    ----------
+    key : str
+        A librosa example key.
+    hq : bool
+        The high-quality (stereo, 44.1 kHz) version.
+    download : bool
+        Let librosa download a missing file (unless ``$COURSE_OFFLINE`` is set).
+
+    Returns
+    -------
+    Path
+        The local ``.ogg`` file.
+
+    Raises
+    ------
+    DatasetError
+        The file is not available offline, or the download failed.
+
+    Notebook: 06_music_information_retrieval § 6. Separation: harmonic/percussive and foreground/background
     """
     trackmap = _librosa_trackmap()
     if key not in trackmap:
@@ -311,8 +434,6 @@ def librosa_example(key: str, *, hq: bool = False, download: bool = True) -> Pat
             return d / fname
     if not download or _offline():
         raise DatasetError(f"librosa example {key!r} ({fname}) is not available offline")
-    import librosa
-
     try:
         return Path(librosa.ex(key, hq=hq))
     except Exception as exc:
@@ -323,6 +444,20 @@ def load_librosa_examples(keys: tuple[str, ...] | list[str] | None = None, *, do
     """Table of librosa examples (``key``, ``title``, ``path``); unavailable ones are left out.
 
     ``df.attrs["missing"]`` lists the keys that could not be found or downloaded.
+
+    Parameters
+    ----------
+    keys : tuple or list of str, optional
+        The examples wanted (default: all of librosa's).
+    download : bool
+        Let librosa download missing files.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``key``, ``title``, ``path``.
+
+    Notebook: 05_speech_enhancement § 1. Noise that matters
     """
     trackmap = _librosa_trackmap()
     rows, missing = [], []
@@ -338,7 +473,20 @@ def load_librosa_examples(keys: tuple[str, ...] | list[str] | None = None, *, do
 
 # --------------------------------------------------------------------------- command line
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_utils.datasets fetch [names]`` / ``status``."""
+    """``python -m course_utils.datasets fetch [names]`` / ``status``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 when every dataset asked for is available, else 1.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     parser = argparse.ArgumentParser(prog="course-data", description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["fetch", "status"])
     parser.add_argument("names", nargs="*", default=["ravdess", "fsdd", "librosa"])

@@ -33,7 +33,22 @@ __all__ = [
 
 
 def frame_params(sr: int, win_ms: float = 25.0, hop_ms: float = 10.0) -> tuple[int, int]:
-    """Speech framing: ``(n_fft, hop_length)`` with n_fft the power of two covering ``win_ms``."""
+    """Speech framing: ``(n_fft, hop_length)`` with ``n_fft`` the power of two covering ``win_ms``.
+
+    Parameters
+    ----------
+    sr : int
+        Sample rate.
+    win_ms, hop_ms : float
+        Window and hop in milliseconds.
+
+    Returns
+    -------
+    tuple of int
+        ``(n_fft, hop_length)`` in samples.
+
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
+    """
     n_fft = int(2 ** np.ceil(np.log2(win_ms * sr / 1000.0)))
     return n_fft, max(1, int(round(hop_ms * sr / 1000.0)))
 
@@ -62,6 +77,24 @@ def mfcc(y: np.ndarray, sr: int, n_mfcc: int = 20, n_mels: int = 40) -> np.ndarr
     The same numbers as ``librosa.feature.mfcc`` with these settings (a unit test checks it), but
     faster: the mel filterbank is built once per setting instead of on every call. Clips shorter
     than one window are zero-padded to one window instead of failing.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mfcc : int
+        Cepstral coefficients kept.
+    n_mels : int
+        Mel bands before the DCT.
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n_mfcc, frames)``.
+
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     y = check_audio(y, name="y")
     S = librosa.power_to_db(_mel_power(y, sr, n_mels, 25.0, 10.0, 20.0, None))
@@ -74,6 +107,22 @@ def deltas(features: np.ndarray, order: int = 1, width: int = 9) -> np.ndarray:
     With at least ``width`` frames this is librosa's default (Savitzky-Golay, ``mode="interp"``);
     with fewer it pads by repeating the edge frames (``mode="nearest"``), so a 0.2 s FSDD clip
     gets deltas instead of an exception.
+
+    Parameters
+    ----------
+    features : np.ndarray
+        ``(..., frames)``.
+    order : int
+        1 for deltas, 2 for delta-deltas.
+    width : int
+        Frames in the regression window (odd).
+
+    Returns
+    -------
+    np.ndarray
+        Same shape as ``features``.
+
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     if features.shape[-1] >= width:
         return librosa.feature.delta(features, width=width, order=order, mode="interp")
@@ -103,6 +152,8 @@ def speaker_features(y: np.ndarray, sr: int, n_mfcc: int = 20) -> np.ndarray:
     np.ndarray
         ``6 * n_mfcc`` values: means of [MFCC, delta, delta-delta], then their standard deviations
         (see :data:`SPEAKER_FEATURE_NAMES`).
+
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     m = mfcc(y, sr, n_mfcc=n_mfcc)
     stack = np.concatenate([m, deltas(m, 1), deltas(m, 2)], axis=0)
@@ -151,7 +202,7 @@ def frame_mfcc(
     np.ndarray
         float32 frames (float64 with ``"meanvar"``).
 
-    Notebook: 01_speaker_recognition § GMM-UBM: modelling the frames ; 08_speaker_diarization § Speaker change detection
+    Notebook: 01_speaker_recognition § The classic baseline: GMM-UBM ; 08_speaker_diarization § Speaker change detection: distance between adjacent windows
     """
     if normalize not in FRAME_NORMALIZATIONS:
         raise ValueError(f"frame_mfcc: normalize must be one of {FRAME_NORMALIZATIONS}, got {normalize!r}")
@@ -179,7 +230,28 @@ def log_mel(
     hop_ms: float = 10.0,
     fmax: float | None = None,
 ) -> np.ndarray:
-    """Log-mel spectrogram in dB (re the maximum, floor -80 dB), shape ``(n_mels, frames)``."""
+    """Log-mel spectrogram in dB (re the maximum, floor -80 dB), shape ``(n_mels, frames)``.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mels : int
+        Mel bands.
+    win_ms, hop_ms : float
+        Window and hop in milliseconds.
+    fmax : float, optional
+        Highest frequency of the filterbank (default ``sr / 2``).
+
+    Returns
+    -------
+    np.ndarray
+        float32 ``(n_mels, frames)``.
+
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
+    """
     y = check_audio(y, name="y")
     S = _mel_power(y, sr, n_mels, win_ms, hop_ms, 0.0, fmax)
     return librosa.power_to_db(S, ref=np.max, top_db=80.0).astype(np.float32)
@@ -209,10 +281,29 @@ def extract_cached(
     ``n_jobs`` worker processes share the files (:func:`course_utils.parallel.map_files`); the results
     do not depend on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.
 
+    Parameters
+    ----------
+    paths : sequence of str or os.PathLike
+        Audio files.
+    func : callable
+        ``func(y, sr, **params)`` returns an array for one signal.
+    sr : int
+        Rate the files are loaded at.
+    name : str, optional
+        Readable part of the cache file name (default ``func.__name__``).
+    progress : bool
+        Show a progress bar.
+    n_jobs : int, optional
+        Worker processes (:func:`course_utils.parallel.n_jobs_for`).
+    **params
+        Passed to ``func``; part of the key.
+
     Returns
     -------
     np.ndarray or list of np.ndarray
         Stacked to ``(len(paths), ...)`` when every result has the same shape, else a list.
+
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     files = [Path(p) for p in paths]
     key = key_of(source_digest(func), sr, sorted(params.items(), key=str), files_digest(files))

@@ -7,7 +7,7 @@ spin-wait for each other, which can cost ten times the CPU of one thread. A larg
 one math thread (:func:`map_files`); ``COURSE_N_JOBS`` sets how many (``make test`` sets 1, because it
 already runs two notebooks at once).
 
-Notebook: 01_speaker_recognition § Setup
+Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def n_jobs_for(n_files: int, n_jobs: int | None = None) -> int:
     int
         1 below :data:`PARALLEL_MIN_FILES` items, else ``n_jobs`` (at most ``n_files``).
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     if n_jobs is None:
         env = os.environ.get("COURSE_N_JOBS", "").strip()
@@ -70,7 +70,7 @@ def torch_threads(n: int = 1) -> Iterator[None]:
     n : int
         Threads for torch's intra-op pool and for BLAS/OpenMP (through threadpoolctl).
 
-    Notebook: 02_speaker_embeddings § Setup
+    Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
     import torch  # torch is heavy to import, and this module also serves torch-free feature extraction
 
@@ -123,7 +123,7 @@ def map_files(
     list
         One result per item.
 
-    Notebook: 01_speaker_recognition § Setup
+    Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
     jobs = n_jobs_for(len(items), n_jobs)
     with threadpool_limits(limits=1, user_api="blas"):

@@ -4,12 +4,22 @@ Used by every notebook (``notebooks/01_speaker_recognition.ipynb`` first).
 """
 from __future__ import annotations
 
-import hashlib
+import errno
 import os
 import random
 from pathlib import Path
 
 import numpy as np
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "sha256_file",
+    "repo_root",
+    "data_dir",
+    "cache_dir",
+    "configure_librosa_data",
+    "seed_everything",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -18,16 +28,42 @@ CHECKPOINT_DIR = _PACKAGE_DIR / "checkpoints"
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """SHA-256 hex digest of a file's bytes: :func:`course_utils.cache.file_digest`, for a file that must exist.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` is not a file (``file_digest`` would return ``"missing:<path>"`` instead).
+
+    Notebook: 02_speaker_embeddings § 9. Saving and loading an encoder
+    """
+    from .cache import file_digest  # not at the top: course_utils.cache imports this module
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+    return file_digest(path)
 
 
 def repo_root() -> Path:
-    """Return the course checkout that holds this package (editable install), or the CWD."""
+    """Return the course checkout that holds this package (editable install), or the CWD.
+
+    Returns
+    -------
+    Path
+        The folder with ``pyproject.toml`` and ``notebooks/``, else the current directory.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     root = _PACKAGE_DIR.parent
     if (root / "pyproject.toml").exists() and (root / "notebooks").is_dir():
         return root
@@ -35,7 +71,15 @@ def repo_root() -> Path:
 
 
 def data_dir() -> Path:
-    """Return ``data/`` of the checkout, where downloads land (created on demand)."""
+    """Return ``data/`` of the checkout, where downloads land (created on demand).
+
+    Returns
+    -------
+    Path
+        ``repo_root() / "data"``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     path = repo_root() / "data"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -45,6 +89,18 @@ def cache_dir(*parts: str) -> Path:
     """Return a cache folder, ``$COURSE_CACHE_DIR`` or ``data/cache``, joined with ``parts``.
 
     The folder is created on demand. Everything in it can be deleted; it is rebuilt.
+
+    Parameters
+    ----------
+    *parts : str
+        Sub-folder names below the cache root.
+
+    Returns
+    -------
+    Path
+        The (existing) folder.
+
+    Notebook: 04_emotion_recognition § 9. A reusable estimator: `EmotionRecognizer`
     """
     base = os.environ.get("COURSE_CACHE_DIR")
     path = Path(base) if base else data_dir() / "cache"
@@ -58,6 +114,8 @@ def configure_librosa_data() -> None:
 
     Checked: ``$COURSE_DATA_DIR/librosa``, then ``data/librosa``. An explicit
     ``LIBROSA_DATA_DIR`` wins. Runs on ``import course_utils``, before librosa reads the variable.
+
+    Notebook: 06_music_information_retrieval § Chapter 6: Music information retrieval, with ground truth and real recordings
     """
     if os.environ.get("LIBROSA_DATA_DIR"):
         return
@@ -72,9 +130,23 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     """Seed Python, NumPy and (if installed) PyTorch; return a fresh ``np.random.Generator``.
 
     PyTorch is also told to use deterministic algorithms, so a run gives the same numbers.
+
+    Parameters
+    ----------
+    seed : int
+        The seed for every generator.
+
+    Returns
+    -------
+    np.random.Generator
+        ``np.random.default_rng(seed)``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
     """
     random.seed(seed)
     np.random.seed(seed)
+    # torch is imported here, not at the top: this module is imported by ``import course_utils``
+    # and so by every feature-extraction worker process, which must not pay torch's import time.
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a course requirement
@@ -83,3 +155,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
         torch.manual_seed(seed)
         torch.use_deterministic_algorithms(True, warn_only=True)
     return np.random.default_rng(seed)
+
+
+# Runs on the first import of the package, before librosa reads the variable.
+configure_librosa_data()

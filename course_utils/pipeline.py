@@ -17,11 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import librosa
 import numpy as np
 
 from .audio import AudioError, check_audio
+from .enhancement import noisereduce_stationary
+from .vad import speech_segments
 
-__all__ = ["AudioProcessingResult", "IntegratedAudioPipeline", "STATUSES"]
+__all__ = ["AudioProcessingResult", "IntegratedAudioPipeline", "STATUSES", "chapter_components"]
 
 #: Possible values of :attr:`AudioProcessingResult.status`.
 STATUSES = ("accepted", "rejected", "identified", "unidentified", "analysed",
@@ -32,7 +35,7 @@ STATUSES = ("accepted", "rejected", "identified", "unidentified", "analysed",
 class AudioProcessingResult:
     """What the pipeline found. The first six fields are the seed chapter's dataclass.
 
-    Attributes
+    Parameters
     ----------
     is_verified : bool
         The claimed speaker was accepted (False when rejected, not checked, or on an error).
@@ -58,6 +61,8 @@ class AudioProcessingResult:
         Seconds of input audio and of detected speech.
     emotion_probabilities : dict
         Every class's probability.
+
+    Notebook: 07_integrated_pipeline § The pipeline and three scenarios
     """
 
     is_verified: bool
@@ -94,15 +99,30 @@ class AudioProcessingResult:
                     rtf=self.real_time_factor, message=self.message)
 
 
-def _noisereduce(y: np.ndarray, sr: int) -> np.ndarray:
-    try:  # chapter 5's wrapper when it is there
-        from .enhancement import noisereduce_stationary
+def chapter_components(df) -> tuple[str, str | None]:
+    """The speaker embedder and the noise reduction chapter 7 uses on the data it found.
 
-        return noisereduce_stationary(y, sr)
-    except ImportError:  # pragma: no cover
-        import noisereduce as nr
+    resemblyzer learned real voices; on the synthetic fallback corpus it cannot tell the synthetic
+    voices apart, so the offline run uses chapter 2's MFCC-statistics embedder instead, and runs
+    without noise reduction (on these synthetic voices it removes the cues that tell the speakers
+    apart).
 
-        return nr.reduce_noise(y=y, sr=sr, stationary=True).astype(np.float32)
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table of :func:`course_utils.datasets.load_ravdess` (``df.attrs["synthetic"]``).
+
+    Returns
+    -------
+    (embedder_kind, denoise)
+        A kind for :func:`course_utils.embeddings.load_or_train` and the ``denoise`` argument of
+        :class:`IntegratedAudioPipeline`.
+
+    Notebook: 07_integrated_pipeline § The components, reused
+    """
+    if df.attrs.get("synthetic", False):
+        return "mfcc_stats", None
+    return "resemblyzer", "noisereduce"
 
 
 class IntegratedAudioPipeline:
@@ -134,6 +154,8 @@ class IntegratedAudioPipeline:
     >>> pipe = IntegratedAudioPipeline(verifier, recognizer)        # doctest: +SKIP
     >>> r = pipe.process(y, 16000, speaker_id="Actor_17")            # doctest: +SKIP
     >>> r.status, r.speaker_similarity, r.emotion, r.stage_times    # doctest: +SKIP
+
+    Notebook: 07_integrated_pipeline § The pipeline and three scenarios ; 07_integrated_pipeline § Independent stages in a thread pool, and batches of calls
     """
 
     MIN_RATE, MAX_RATE = 4000, 192000
@@ -163,7 +185,7 @@ class IntegratedAudioPipeline:
         self.verifier = verifier
         self.emotion_recognizer = emotion_recognizer
         self.sr = int(sr)
-        self.denoise = _noisereduce if denoise == "noisereduce" else denoise
+        self.denoise = noisereduce_stationary if denoise == "noisereduce" else denoise
         self.vad = vad
         self.min_speech = float(min_speech)
         self.emotion_when_rejected = emotion_when_rejected
@@ -186,16 +208,12 @@ class IntegratedAudioPipeline:
         if float(np.max(np.abs(y))) < 1e-5:
             raise _NoSpeech(f"audio: the signal is silent ({y.size / sr:.2f} s of digital silence)")
         if sr != self.sr:
-            import librosa
-
             y = librosa.resample(y, orig_sr=int(sr), target_sr=self.sr).astype(np.float32)
         return y
 
     def _speech(self, y: np.ndarray) -> tuple[np.ndarray, float]:
         if self.vad is None:
             return y, y.size / self.sr
-        from .vad import speech_segments
-
         segs = speech_segments(y, self.sr, method=self.vad)
         if not segs:
             return np.zeros(0, np.float32), 0.0
@@ -253,6 +271,11 @@ class IntegratedAudioPipeline:
         AudioProcessingResult
             Never raises for bad audio, a too short or silent input or an unknown speaker id: the
             ``status`` and ``message`` say what happened.
+
+        Notes
+        -----
+        Longer than 60 lines on purpose: the stages and their early exits read top to bottom in
+        the order the chapter draws them, each timed into ``stage_times``.
         """
         t_start = time.perf_counter()
         times: dict[str, float] = {}
@@ -307,32 +330,28 @@ class IntegratedAudioPipeline:
 
         # 4. verification and 5. emotion (in parallel when asked)
         try:
-            if self._pool is not None:
-                t = time.perf_counter()
-                f_ver = self._pool.submit(_timed, self._verify, speech, claimed)
-                f_emo = self._pool.submit(_timed, self._emotion, speech)
-                (verified, score, who), times["verify"] = f_ver.result()
-                proba, times["emotion"] = f_emo.result()
-                times["verify+emotion (parallel)"] = time.perf_counter() - t
-            else:
-                (verified, score, who), times["verify"] = _timed(self._verify, speech, claimed)
-                proba = {}
-                if verified or self.emotion_when_rejected or self.verifier is None:
-                    proba, times["emotion"] = _timed(self._emotion, speech)
+            verified, score, who, proba = self._verify_and_emotion(speech, claimed, times)
         except AudioError as exc:
             return finish("too_short", str(exc), y, duration, speech_s)
-        if self.verifier is None:
-            status = "analysed"
-        elif claimed is not None:
-            status = "accepted" if verified else "rejected"
-        else:
-            status = "identified" if who is not None else "unidentified"
+        status, msg = _decision(self.verifier is not None, claimed, verified, who)
         if not verified and self.verifier is not None and not self.emotion_when_rejected:
             proba = {}  # the seed's rule: no emotion analysis for a rejected speaker
-        msg = {"accepted": f"{claimed} accepted", "rejected": f"{claimed} rejected (score below the threshold)",
-               "identified": f"identified as {who}", "unidentified": "voice does not match any enrolled speaker",
-               "analysed": "analysed without speaker verification"}[status]
         return finish(status, msg, y, duration, speech_s, verified, score, who, proba)
+
+    def _verify_and_emotion(self, speech: np.ndarray, claimed: str | None, times: dict) -> tuple[bool, float, str | None, dict]:
+        if self._pool is not None:
+            t = time.perf_counter()
+            f_ver = self._pool.submit(_timed, self._verify, speech, claimed)
+            f_emo = self._pool.submit(_timed, self._emotion, speech)
+            (verified, score, who), times["verify"] = f_ver.result()
+            proba, times["emotion"] = f_emo.result()
+            times["verify+emotion (parallel)"] = time.perf_counter() - t
+            return verified, score, who, proba
+        (verified, score, who), times["verify"] = _timed(self._verify, speech, claimed)
+        proba = {}
+        if verified or self.emotion_when_rejected or self.verifier is None:
+            proba, times["emotion"] = _timed(self._emotion, speech)
+        return verified, score, who, proba
 
     def process_batch(self, items, *, max_workers: int = 1) -> list[AudioProcessingResult]:
         """Process ``[(audio, sr, speaker_id), ...]``; with ``max_workers > 1`` in a thread pool
@@ -352,6 +371,19 @@ class IntegratedAudioPipeline:
 
 class _NoSpeech(Exception):
     pass
+
+
+def _decision(has_verifier: bool, claimed: str | None, verified: bool, who: str | None) -> tuple[str, str]:
+    if not has_verifier:
+        status = "analysed"
+    elif claimed is not None:
+        status = "accepted" if verified else "rejected"
+    else:
+        status = "identified" if who is not None else "unidentified"
+    msg = {"accepted": f"{claimed} accepted", "rejected": f"{claimed} rejected (score below the threshold)",
+           "identified": f"identified as {who}", "unidentified": "voice does not match any enrolled speaker",
+           "analysed": "analysed without speaker verification"}[status]
+    return status, msg
 
 
 def _timed(func, *args):

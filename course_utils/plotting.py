@@ -7,8 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import librosa
+import librosa.display
 import matplotlib.pyplot as plt
 import numpy as np
+import seaborn as sns
+from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.metrics import confusion_matrix
+
+from .features import frame_params, log_mel
 
 __all__ = [
     "plot_waveform",
@@ -26,7 +34,26 @@ def _axes(ax: plt.Axes | None, figsize: tuple[float, float] = (8, 3)) -> plt.Axe
 
 
 def plot_waveform(y: np.ndarray, sr: int, *, ax: plt.Axes | None = None, title: str = "Waveform") -> plt.Axes:
-    """Amplitude against time in seconds."""
+    """Amplitude against time in seconds.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal.
+    sr : int
+        Its sample rate.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; ``None`` makes a new figure.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
     ax = _axes(ax)
     t = np.arange(len(y)) / sr
     ax.plot(t, y, linewidth=0.6)
@@ -43,12 +70,30 @@ def plot_spectrogram(
     title: str | None = None,
     hop_ms: float = 10.0,
 ) -> plt.Axes:
-    """Log-power spectrogram in dB with a colour bar; ``kind`` is ``"mel"`` or ``"linear"``."""
-    import librosa
-    import librosa.display
+    """Log-power spectrogram in dB with a colour bar; ``kind`` is ``"mel"`` or ``"linear"``.
 
-    from .features import frame_params, log_mel
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal.
+    sr : int
+        Its sample rate.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; ``None`` makes a new figure.
+    kind : {"mel", "linear"}
+        Log-mel (:func:`course_utils.features.log_mel`) or linear-frequency STFT magnitude in dB.
+    title : str, optional
+        Axes title (default: ``"Mel spectrogram"`` or ``"Linear spectrogram"``).
+    hop_ms : float
+        Frame hop in milliseconds.
 
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
     ax = _axes(ax)
     n_fft, hop = frame_params(sr, hop_ms=hop_ms)
     if kind == "mel":
@@ -73,10 +118,28 @@ def plot_confusion(
     normalize: bool = True,
     title: str = "Confusion matrix",
 ) -> plt.Axes:
-    """Confusion matrix with class names on both axes (rows: true, columns: predicted)."""
-    import seaborn as sns
-    from sklearn.metrics import confusion_matrix
+    """Confusion matrix with class names on both axes (rows: true, columns: predicted).
 
+    Parameters
+    ----------
+    y_true, y_pred : Sequence
+        True and predicted class labels, one per example.
+    labels : Sequence, optional
+        Class order on the axes (default: the sorted union of both).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; ``None`` makes a new figure.
+    normalize : bool
+        Show each row as fractions of the true class instead of counts.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Notebook: 01_speaker_recognition § 4. Closed-set identification with an SVM
+    """
     labels = list(labels) if labels is not None else sorted(set(y_true) | set(y_pred))
     cm = confusion_matrix(y_true, y_pred, labels=labels, normalize="true" if normalize else None)
     size = max(4.0, 0.45 * len(labels) + 2)
@@ -97,10 +160,30 @@ def plot_embeddings(
     title: str | None = None,
     seed: int = 0,
 ) -> plt.Axes:
-    """2-D scatter of embeddings coloured by ``labels``; ``method`` is ``"pca"`` or ``"tsne"``."""
-    from sklearn.decomposition import PCA
-    from sklearn.manifold import TSNE
+    """2-D scatter of embeddings coloured by ``labels``; ``method`` is ``"pca"`` or ``"tsne"``.
 
+    Parameters
+    ----------
+    X : np.ndarray
+        Embeddings, shape ``(n, dim)``.
+    labels : Sequence
+        One label per row of ``X`` (colours, and the legend when there are at most 24).
+    method : {"pca", "tsne"}
+        The projection to two dimensions.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; ``None`` makes a new figure.
+    title : str, optional
+        Axes title (default: ``"Embeddings (PCA)"`` or ``"Embeddings (TSNE)"``).
+    seed : int
+        ``random_state`` of the projection.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Notebook: 02_speaker_embeddings § 6. What the embedding keeps and what it loses
+    """
     X = np.asarray(X, dtype=float)
     if method == "pca":
         Z = PCA(n_components=2, random_state=seed).fit_transform(X)
@@ -130,7 +213,26 @@ def plot_curves(
     ylabel: str = "Value",
     title: str = "Training curve",
 ) -> plt.Axes:
-    """One line per key of ``history`` (e.g. ``{"train loss": [...], "val accuracy": [...]}``)."""
+    """One line per key of ``history`` (e.g. ``{"train loss": [...], "val accuracy": [...]}``).
+
+    Parameters
+    ----------
+    history : dict of str to Sequence of float
+        One curve per key, one value per epoch (x axis from 1).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; ``None`` makes a new figure.
+    xlabel, ylabel : str
+        Axis labels.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Notebook: 01_speaker_recognition § 6. What was said vs who said it
+    """
     ax = _axes(ax, (6, 3))
     for name, values in history.items():
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=name)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .audio import check_audio
 
@@ -34,6 +35,8 @@ class RingBuffer:
     --------
     >>> rb = RingBuffer(4); rb.write(np.arange(6.0)); rb.read().tolist()
     [2.0, 3.0, 4.0, 5.0]
+
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk
     """
 
     def __init__(self, capacity: int):
@@ -90,6 +93,13 @@ class FrameBuffer:
 
     ``push(chunk)`` returns the list of frames completed by that chunk (possibly empty). Frames
     are exactly the ones ``librosa.util.frame(stream, frame_length, hop_length)`` would give.
+
+    Parameters
+    ----------
+    frame_length, hop_length : int
+        Frame length and hop in samples.
+
+    Notebook: 07_integrated_pipeline_solutions § Task 2 — A streaming frame buffer
     """
 
     def __init__(self, frame_length: int, hop_length: int):
@@ -108,7 +118,23 @@ class FrameBuffer:
 
 
 def iter_chunks(y: np.ndarray, sr: int, chunk_ms: float = 100.0) -> Iterator[np.ndarray]:
-    """Yield consecutive chunks of ``chunk_ms`` milliseconds (the last one may be shorter)."""
+    """Yield consecutive chunks of ``chunk_ms`` milliseconds (the last one may be shorter).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal.
+    sr : int
+        Sample rate.
+    chunk_ms : float
+        Chunk duration (ms).
+
+    Yields
+    ------
+    np.ndarray
+
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk ; 07_integrated_pipeline_solutions § Task 2 — A streaming frame buffer
+    """
     if chunk_ms <= 0:
         raise ValueError(f"chunk_ms must be positive, got {chunk_ms}")
     y = check_audio(y, sr, name="y", allow_silent=True)
@@ -125,7 +151,7 @@ def run_stream(
     chunk_ms: float = 100.0,
     window_s: float = 1.5,
     min_window_s: float = 0.5,
-) -> "pandas.DataFrame":  # noqa: F821
+) -> pd.DataFrame:
     """Play ``y`` as a live stream and time a decision after every chunk.
 
     Each chunk is written to a :class:`RingBuffer` of ``window_s`` seconds; once at least
@@ -134,14 +160,29 @@ def run_stream(
     is returned (``time.perf_counter``); the audio is not played in real time, so the numbers are
     pure processing latency.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        The recording played as a stream.
+    sr : int
+        Its sample rate.
+    decide : callable
+        ``decide(window, sr)``, called after every chunk once the buffer holds ``min_window_s``.
+    chunk_ms : float
+        Chunk duration (ms).
+    window_s : float
+        Capacity of the ring buffer (seconds).
+    min_window_s : float
+        Buffered seconds needed before the first decision.
+
     Returns
     -------
     pandas.DataFrame
         One row per chunk: ``chunk``, ``t_end`` (stream time at the chunk's end, s), ``buffered_s``,
         ``latency_ms`` (NaN while the buffer is filling), ``decision``.
-    """
-    import pandas as pd
 
+    Notebook: 07_integrated_pipeline § Streaming: a ring buffer and the latency per chunk
+    """
     if window_s <= 0 or min_window_s < 0 or min_window_s > window_s:
         raise ValueError(f"need 0 <= min_window_s <= window_s and window_s > 0, got {min_window_s}, {window_s}")
     rb = RingBuffer(int(round(window_s * sr)))

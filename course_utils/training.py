@@ -8,7 +8,7 @@ an optional evaluation after each epoch with early stopping on it, a fixed torch
 and a progress bar. The loop is written out once in chapter 1 so that students see it; after that the
 chapters call this function.
 
-Notebook: 01_speaker_recognition § A raw-waveform CNN
+Notebook: 01_speaker_recognition § What was said vs who said it
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def fit(
     dict of str to list of float
         ``"train loss"``, the step metrics and the evaluation metrics, one value per epoch.
 
-    Notebook: 01_speaker_recognition § A raw-waveform CNN
+    Notebook: 01_speaker_recognition § What was said vs who said it
     """
     if mode not in ("max", "min"):
         raise ValueError(f"fit: mode must be 'max' or 'min', got {mode!r}")

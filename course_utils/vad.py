@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import warnings
 
+import librosa
 import numpy as np
 
 from .audio import check_audio
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # webrtcvad imports the deprecated pkg_resources
+    import webrtcvad
 
 __all__ = ["energy_vad", "webrtc_vad", "smooth_mask", "mask_to_segments", "speech_segments"]
 
@@ -59,7 +64,10 @@ def energy_vad(
 
     Returns
     -------
-    np.ndarray of bool, shape ``(ceil(len(y) / hop),)``
+    np.ndarray
+        One bool per hop, shape ``(ceil(len(y) / hop),)``.
+
+    Notebook: 08_speaker_diarization § Voice activity detection
     """
     hop = _check_hop(hop_ms, sr)
     y = check_audio(y, sr, name="y", allow_silent=True)
@@ -92,10 +100,23 @@ def webrtc_vad(
 
     Parameters
     ----------
+    y : np.ndarray
+        Mono signal.
+    sr : int
+        Sample rate.
     aggressiveness : int
         0 (keeps most audio) to 3 (drops most non-speech).
     frame_ms : int
         10, 20 or 30.
+    hop_ms : float
+        Hop of the output grid (ms).
+
+    Returns
+    -------
+    np.ndarray
+        One bool per hop, shape ``(ceil(len(y) / hop),)``.
+
+    Notebook: 08_speaker_diarization § Voice activity detection
     """
     if aggressiveness not in (0, 1, 2, 3):
         raise ValueError(f"aggressiveness must be 0, 1, 2 or 3, got {aggressiveness!r}")
@@ -104,13 +125,8 @@ def webrtc_vad(
     hop = _check_hop(hop_ms, sr)
     y = check_audio(y, sr, name="y", allow_silent=True)
     n_out = int(np.ceil(y.size / hop))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # webrtcvad imports the deprecated pkg_resources
-        import webrtcvad
     rate = sr
     if sr not in WEBRTC_RATES:
-        import librosa
-
         y = librosa.resample(y, orig_sr=sr, target_sr=16000)
         rate = 16000
     vad = webrtcvad.Vad(aggressiveness)
@@ -126,7 +142,24 @@ def webrtc_vad(
 
 def smooth_mask(mask: np.ndarray, *, hop_ms: float = 10.0, min_speech_ms: float = 100.0,
                 min_silence_ms: float = 200.0) -> np.ndarray:
-    """Fill silences shorter than ``min_silence_ms``, then drop speech shorter than ``min_speech_ms``."""
+    """Fill silences shorter than ``min_silence_ms``, then drop speech shorter than ``min_speech_ms``.
+
+    Parameters
+    ----------
+    mask : np.ndarray
+        One bool per hop (1-D).
+    hop_ms : float
+        Hop of the mask (ms).
+    min_speech_ms, min_silence_ms : float
+        Shortest speech run kept and shortest pause kept (ms); a pause at either end is kept.
+
+    Returns
+    -------
+    np.ndarray
+        The smoothed mask (a copy).
+
+    Notebook: 08_speaker_diarization § Speaker change detection: distance between adjacent windows ; 08_speaker_diarization § Voice activity detection
+    """
     m = np.asarray(mask, dtype=bool).copy()
     if m.ndim != 1:
         raise ValueError(f"mask must be 1-D, got shape {m.shape}")
@@ -149,7 +182,21 @@ def smooth_mask(mask: np.ndarray, *, hop_ms: float = 10.0, min_speech_ms: float 
 
 
 def mask_to_segments(mask: np.ndarray, *, hop_ms: float = 10.0) -> list[tuple[float, float]]:
-    """``(start, end)`` times in seconds of the runs of ``True`` in a per-hop mask."""
+    """``(start, end)`` times in seconds of the runs of ``True`` in a per-hop mask.
+
+    Parameters
+    ----------
+    mask : np.ndarray
+        One bool per hop (1-D).
+    hop_ms : float
+        Hop of the mask (ms).
+
+    Returns
+    -------
+    list of (start, end)
+
+    Notebook: 08_speaker_diarization § Voice activity detection
+    """
     m = np.asarray(mask, dtype=bool)
     if m.ndim != 1:
         raise ValueError(f"mask must be 1-D, got shape {m.shape}")
@@ -168,7 +215,27 @@ def speech_segments(
     min_silence_ms: float = 200.0,
     **kwargs,
 ) -> list[tuple[float, float]]:
-    """Speech regions ``(start, end)`` in seconds: VAD (``"webrtc"`` or ``"energy"``) + smoothing."""
+    """Speech regions ``(start, end)`` in seconds: VAD (``"webrtc"`` or ``"energy"``) + smoothing.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono signal.
+    sr : int
+        Sample rate.
+    method : str
+        ``"webrtc"`` (:func:`webrtc_vad`) or ``"energy"`` (:func:`energy_vad`).
+    hop_ms : float
+        Hop of the decisions (ms).
+    min_speech_ms, min_silence_ms : float
+        Smoothing (:func:`smooth_mask`).
+
+    Returns
+    -------
+    list of (start, end)
+
+    Notebook: 08_speaker_diarization § Embed sliding windows ; 07_integrated_pipeline § The pipeline and three scenarios
+    """
     if method == "webrtc":
         mask = webrtc_vad(y, sr, hop_ms=hop_ms, **kwargs)
     elif method == "energy":

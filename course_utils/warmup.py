@@ -13,15 +13,30 @@ from __future__ import annotations
 import time
 import warnings
 
+import librosa
 import numpy as np
 
 __all__ = ["warm_numba_cache"]
 
 
 def warm_numba_cache(verbose: bool = True) -> list[str]:
-    """Call the librosa functions the course uses, in float32 and float64; return those that failed."""
-    import librosa
+    """Call the librosa functions the course uses, in float32 and float64; return those that failed.
 
+    Course plumbing (``make setup`` runs it), listed with the chapter whose beat tracker the
+    corrupted cache would crash.
+
+    Parameters
+    ----------
+    verbose : bool
+        Print each call's name, dtype and time.
+
+    Returns
+    -------
+    list of str
+        One line per call that raised (name, dtype, exception); empty when all compiled.
+
+    Notebook: 06_music_information_retrieval § 1. Beats and tempo
+    """
     sr = 22050
     t = np.arange(3 * sr) / sr
     clicks = np.zeros_like(t)

@@ -10,6 +10,7 @@ from course_utils.audio import AudioError
 from course_utils.diarization import (
     agglomerative_cluster,
     change_scores,
+    cluster_segments,
     cosine_affinity,
     diarize,
     embed_windows,
@@ -18,6 +19,7 @@ from course_utils.diarization import (
     make_conversation,
     merge_segments,
     mfcc_stats_embed,
+    normalized_laplacian,
     pick_change_points,
     pit_loss,
     plot_timeline,
@@ -25,6 +27,8 @@ from course_utils.diarization import (
     single_cluster_segments,
     sliding_windows,
     spectral_cluster,
+    standardized_mfcc_windows,
+    window_majority_labels,
 )
 from course_utils.metrics.diarization import diarization_error_rate
 from course_utils.synth import make_speaker, synthesize_utterance
@@ -181,3 +185,41 @@ def test_plot_timeline(conversation):
     ax = plot_timeline({"reference": ref, "hypothesis": [(0, 1, "spk0")]}, title="t")
     assert ax.get_title() == "t" and ax.get_xlabel() == "time (s)"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["reference", "hypothesis"]
+
+
+def test_normalized_laplacian_and_eigengap_from_scratch():
+    rng = np.random.default_rng(3)
+    X, _ = _blobs(rng, n=(5, 5, 5))
+    A = np.maximum(cosine_affinity(X - X.mean(0)), 0.0)
+    d = A.sum(1)
+    L = np.eye(len(A)) - A / np.sqrt(np.outer(d, d))
+    assert np.allclose(normalized_laplacian(A), L)
+    lam = np.linalg.eigvalsh(L)
+    assert estimate_n_speakers(A)[0] == int(np.argmax(np.diff(lam[:9]))) + 1
+
+
+def test_window_majority_labels():
+    ref = [(0.0, 2.0, "A"), (1.8, 4.0, "B")]
+    assert window_majority_labels([(0.0, 1.5), (1.5, 3.0), (2.5, 4.0)], ref).tolist() == ["A", "B", "B"]
+
+
+def test_cluster_segments_matches_diarize(conversation):
+    y, _ = conversation
+
+    def emb(y, sr, w):
+        return embed_windows(y, sr, w, mfcc_stats_embed)
+
+    out = diarize(y, SR, emb, n_speakers=2)
+    segs, first, labels = cluster_segments(emb(y, SR, out["windows"]), out["windows"], out["speech"], n_speakers=2,
+                                           fine_embed=lambda w: emb(y, SR, w))
+    assert segs == out["segments"] and first == out["first_pass"] and labels.tolist() == out["labels"].tolist()
+    no_reseg, first2, _ = cluster_segments(emb(y, SR, out["windows"]), out["windows"], out["speech"], n_speakers=2)
+    assert no_reseg == first2 == first
+    with pytest.raises(ValueError, match="method"):
+        cluster_segments(np.zeros((2, 3)), [(0, 1), (1, 2)], [(0, 2)], method="kmeans")
+
+
+def test_standardized_mfcc_windows(conversation):
+    y, _ = conversation
+    X = standardized_mfcc_windows(y, SR, [(0.0, 1.0), (0.5, 1.5), (1.0, 2.0)])
+    assert X.shape == (3, 120) and np.allclose(X.mean(0), 0.0, atol=1e-6)

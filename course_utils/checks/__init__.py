@@ -17,17 +17,55 @@ __all__ = ["ExerciseFeedback", "passed", "call_student", "expect_close", "expect
 
 
 class ExerciseFeedback(AssertionError):
-    """A wrong answer, with a hint of what to change."""
+    """A wrong answer, with a hint of what to change.
+
+    An ``AssertionError``, so a failed check stops the cell like a failed ``assert``.
+
+    Notebook: 01_speaker_recognition_solutions § Task 2 — The 120-dimensional speaker vector
+    """
 
 
 def passed(what: str) -> bool:
-    """Print the success line of a check and return True."""
+    """Print the success line of a check and return True.
+
+    Parameters
+    ----------
+    what : str
+        What was checked (printed as ``✅ <what>: correct``).
+
+    Returns
+    -------
+    bool
+        Always True.
+
+    Notebook: 01_speaker_recognition_solutions § Task 1 — Identification vs verification (written)
+    """
     print(f"\u2705 {what}: correct")
     return True
 
 
 def call_student(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the student's function; turn a stub's ``NotImplementedError`` into a clear message."""
+    """Call the student's function; turn a stub's ``NotImplementedError`` into a clear message.
+
+    Parameters
+    ----------
+    func : Callable
+        The student's function.
+    *args, **kwargs
+        Passed to ``func``.
+
+    Returns
+    -------
+    Any
+        Whatever ``func`` returns.
+
+    Raises
+    ------
+    NotImplementedError
+        The function is still the exercise stub; the message says which cell to complete.
+
+    Notebook: 01_speaker_recognition_solutions § Task 2 — The 120-dimensional speaker vector
+    """
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
@@ -38,7 +76,27 @@ def call_student(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def expect_close(got: Any, want: Any, what: str, *, rtol: float = 1e-4, atol: float = 1e-6, hint: str = "") -> None:
-    """Raise :class:`ExerciseFeedback` unless ``got`` matches ``want`` in shape and value."""
+    """Raise :class:`ExerciseFeedback` unless ``got`` matches ``want`` in shape and value.
+
+    Parameters
+    ----------
+    got, want : array-like
+        The student's result and the expected one.
+    what : str
+        What is compared (starts the feedback message).
+    rtol, atol : float
+        Tolerances of :func:`numpy.allclose`.
+    hint : str
+        Appended to the message: how to fix the usual mistake.
+
+    Raises
+    ------
+    ExerciseFeedback
+        Different shapes, NaN/inf values, or values outside the tolerances (the message shows
+        the largest difference).
+
+    Notebook: 01_speaker_recognition_solutions § Task 2 — The 120-dimensional speaker vector
+    """
     got_a, want_a = np.asarray(got), np.asarray(want)
     if got_a.shape != want_a.shape:
         raise ExerciseFeedback(f"{what}: expected shape {want_a.shape}, got {got_a.shape}. {hint}".strip())
@@ -53,6 +111,23 @@ def expect_close(got: Any, want: Any, what: str, *, rtol: float = 1e-4, atol: fl
 
 
 def expect_equal(got: Any, want: Any, what: str, hint: str = "") -> None:
-    """Raise :class:`ExerciseFeedback` unless ``got == want``."""
+    """Raise :class:`ExerciseFeedback` unless ``got == want``.
+
+    Parameters
+    ----------
+    got, want : Any
+        The student's answer and the expected one.
+    what : str
+        What is compared (starts the feedback message).
+    hint : str
+        Appended to the message.
+
+    Raises
+    ------
+    ExerciseFeedback
+        The two differ.
+
+    Notebook: 04_emotion_recognition_solutions § Task 1: prosody vs emotion
+    """
     if got != want:
         raise ExerciseFeedback(f"{what}: expected {want!r}, got {got!r}. {hint}".strip())

@@ -1,34 +1,53 @@
 """Auto-checks for ``solutions/04_emotion_recognition_solutions.ipynb`` (and the exercises made from it).
 
 Each ``check_*`` raises :class:`~course_utils.checks.ExerciseFeedback` saying what is wrong and
-where to look, or prints a success line.
+where to look, or prints a success line. :func:`assert_chapter_claims` is the chapter notebook's
+self-check of the claims its text makes (which differ between RAVDESS and the synthetic fallback).
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from ..emotion.labels import EMOTIONS
+from ..emotion.prosody import table_prediction
 from . import ExerciseFeedback, call_student, expect_equal, passed
 
-__all__ = ["check_prosody_quiz", "check_prosody_extractor", "check_leave_speakers_out"]
+__all__ = ["check_prosody_quiz", "check_prosody_extractor", "check_leave_speakers_out", "assert_chapter_claims"]
 
 SR = 16000
 
 
 # --------------------------------------------------------------------------- task 1: prosody vs emotion
-def _medians(rel) -> "pd.DataFrame":
+def _medians(rel: pd.DataFrame) -> pd.DataFrame:
     return rel.groupby("emotion")[["f0_st", "energy_db", "tempo"]].median()
 
 
-def check_prosody_quiz(answers: dict, rel) -> bool:
-    """Check the quiz against the box-plot data ``rel`` (from ``E.relative_prosody``).
+def check_prosody_quiz(answers: dict, rel: pd.DataFrame) -> bool:
+    """Check the prosody quiz against the box-plot data it is about.
 
-    Expected keys: ``highest_f0`` (emotion with the highest median F0 re neutral), ``loudest``
-    (highest median level), ``angry_louder_than_neutral_by_3db`` (bool) and
-    ``range_wider_than_happy_vs_angry`` (bool: is the inter-quartile range of angry utterances'
-    F0 wider than the difference between the happy and angry medians?).
+    Parameters
+    ----------
+    answers : dict
+        ``highest_f0`` (emotion with the highest median F0 re neutral), ``loudest`` (highest
+        median level), ``angry_louder_than_neutral_by_3db`` (bool) and
+        ``range_wider_than_happy_vs_angry`` (bool: is the inter-quartile range of angry
+        utterances' F0 wider than the difference between the happy and angry medians?).
+    rel : pandas.DataFrame
+        The box-plot data, from :func:`course_utils.emotion.relative_prosody`.
+
+    Returns
+    -------
+    bool
+        True (and a success line) when every answer fits the data.
+
+    Raises
+    ------
+    ExerciseFeedback
+        Says which answer the data contradicts and why.
+
+    Notebook: 04_emotion_recognition_solutions § Task 1: prosody vs emotion
     """
-    from ..emotion import EMOTIONS
-
     if not isinstance(answers, dict):
         raise ExerciseFeedback(f"answers must be a dict, got {type(answers).__name__}")
     want_keys = {"highest_f0", "loudest", "angry_louder_than_neutral_by_3db", "range_wider_than_happy_vs_angry"}
@@ -76,8 +95,22 @@ def _test_signals() -> dict[str, np.ndarray]:
 
 
 def check_prosody_extractor(func) -> bool:
-    """``func(y, sr) -> dict`` with ``f0_median_st``, ``f0_range_st``, ``f0_slope_st_per_s``,
-    ``energy_db`` and ``speech_duration_s``, tested on signals whose answers are known."""
+    """Test a student's prosodic feature extractor on signals whose answers are known.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y, sr) -> dict`` with ``f0_median_st``, ``f0_range_st``, ``f0_slope_st_per_s``,
+        ``energy_db`` and ``speech_duration_s``.
+
+    Returns
+    -------
+    bool
+        True (and a success line) when every value is close to the known answer; otherwise
+        :class:`~course_utils.checks.ExerciseFeedback` names the signal and the value that is off.
+
+    Notebook: 04_emotion_recognition_solutions § Task 2: a prosodic feature extractor
+    """
     sig = _test_signals()
     out = {name: call_student(func, y, SR) for name, y in sig.items()}
     keys = {"f0_median_st", "f0_range_st", "f0_slope_st_per_s", "energy_db", "speech_duration_s"}
@@ -140,8 +173,26 @@ class _Spy:
 
 
 def check_leave_speakers_out(func) -> bool:
-    """``func(X, y, speakers, make_model, n_folds) -> list of fold accuracies`` with no speaker in
-    both train and test of a fold, and every speaker tested exactly once."""
+    """Test a student's leave-speakers-out cross-validation with a spy classifier.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(X, y, speakers, make_model, n_folds) -> list of fold accuracies``; no speaker may be
+        in both train and test of a fold, and every speaker must be tested exactly once.
+
+    Returns
+    -------
+    bool
+        True (and a success line) when the folds are speaker-independent.
+
+    Raises
+    ------
+    ExerciseFeedback
+        Says which fold leaks which speakers, or what else is wrong.
+
+    Notebook: 04_emotion_recognition_solutions § Task 3: leave-speakers-out evaluation
+    """
     rng = np.random.default_rng(0)
     n_spk, per = 12, 10
     spk = np.repeat(np.arange(100, 100 + n_spk), per)
@@ -177,3 +228,68 @@ def check_leave_speakers_out(func) -> bool:
             f"on this data a speaker-independent split must fail (mean accuracy {np.mean(accs):.2f}): did you "
             "compute the accuracy on the held-out speakers' predictions?")
     return passed("leave-speakers-out evaluation (no speaker in both train and test)")
+
+
+# --------------------------------------------------------------------------- the chapter's self-check
+def _claim(ok: bool, what: str) -> None:
+    if not ok:
+        raise AssertionError(f"chapter 4 claim does not hold: {what}")
+
+
+def assert_chapter_claims(df: pd.DataFrame, *, best_acc: float, best_uar: float, best_random_acc: float,
+                          reference_acc: float, reference_random_acc: float, four_class_acc: float,
+                          arousal_acc: float, cnn_acc: float, normalised_acc: float, plain_acc: float,
+                          measured: pd.DataFrame) -> None:
+    """Assert the claims chapter 4's text makes about its results, on RAVDESS or on the synthetic corpus.
+
+    On RAVDESS (1440 files): the best model beats the 46% reference speaker-independently (UAR >
+    45%), every random split is inflated, 4 classes > 55%, arousal > 70%, the CNN > 25% (chance
+    12.5%), per-speaker normalisation helps the estimator, and angry is louder than sad by 3 dB. On the
+    synthetic fallback (emotions rendered from :data:`course_utils.synth.EMOTION_PROSODY`): the best
+    model > 60%, the random split not much better, the measured F0 and level follow the table
+    (correlation > 0.8), the CNN > 25%.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The dataset table (``df.attrs["synthetic"]`` says which corpus it is).
+    best_acc, best_uar, best_random_acc : float
+        Best feature model: actor-grouped accuracy and UAR, and its random-split accuracy.
+    reference_acc, reference_random_acc : float
+        The reference SVM, actor-grouped and with a random split.
+    four_class_acc, arousal_acc : float
+        The 4-class accuracy and the arousal accuracy of the best model.
+    cnn_acc : float
+        The CNN's accuracy on actors 17-24.
+    normalised_acc, plain_acc : float
+        The estimator with and without per-speaker normalisation, actors 17-24.
+    measured : pandas.DataFrame
+        Median ``f0_st``/``energy_db`` per emotion (rows in :data:`course_utils.emotion.EMOTIONS` order).
+
+    Raises
+    ------
+    AssertionError
+        Names the claim that does not hold.
+
+    Notebook: 04_emotion_recognition § Self-check
+    """
+    _claim(cnn_acc > 0.25, f"CNN accuracy {cnn_acc:.3f} > 0.25 (chance is 12.5%)")
+    if not df.attrs.get("synthetic", False):
+        _claim(len(df) == 1440, f"RAVDESS has 1440 files, got {len(df)}")
+        _claim(best_acc > 0.46, f"best model {best_acc:.3f} beats the 46% reference")
+        _claim(best_random_acc > best_acc, f"random split {best_random_acc:.3f} > grouped {best_acc:.3f}")
+        _claim(reference_random_acc > reference_acc,
+               f"reference: random split {reference_random_acc:.3f} > grouped {reference_acc:.3f}")
+        _claim(best_uar > 0.45 and four_class_acc > 0.55 and arousal_acc > 0.7,
+               f"UAR {best_uar:.3f} > 0.45, 4 classes {four_class_acc:.3f} > 0.55, arousal {arousal_acc:.3f} > 0.7")
+        _claim(normalised_acc > plain_acc, f"speaker-normalised {normalised_acc:.3f} > plain {plain_acc:.3f}")
+        gap = measured.loc["angry", "energy_db"] - measured.loc["sad", "energy_db"]
+        _claim(gap > 3, f"angry is louder than sad by more than 3 dB ({gap:+.1f} dB)")
+        return
+    # emotions rendered as prosody: easy to separate, and the measured prosody follows the table
+    table = table_prediction().loc[list(EMOTIONS)]
+    _claim(best_acc > 0.6, f"synthetic: best model {best_acc:.3f} > 0.6")
+    _claim(best_random_acc >= best_acc - 0.05, f"synthetic: random {best_random_acc:.3f} >= grouped - 0.05")
+    for col in ("f0_st", "energy_db"):
+        r = np.corrcoef(measured[col], table[col])[0, 1]
+        _claim(r > 0.8, f"synthetic: measured {col} follows the table (correlation {r:.2f} > 0.8)")

@@ -4,6 +4,7 @@ Taught with ``notebooks/07_integrated_pipeline.ipynb``.
 """
 from __future__ import annotations
 
+import librosa
 import numpy as np
 
 from . import ExerciseFeedback, call_student, passed
@@ -36,9 +37,20 @@ _HINTS = {
 
 def check_frame_buffer(FrameBuffer) -> bool:
     """Check a student's ``FrameBuffer(frame_length, hop_length)`` whose ``push(chunk)`` returns the
-    list of complete frames, against ``librosa.util.frame`` for random chunk sizes."""
-    import librosa
+    list of complete frames, against ``librosa.util.frame`` for random chunk sizes.
 
+    Parameters
+    ----------
+    FrameBuffer : type
+        The student's class.
+
+    Returns
+    -------
+    bool
+        True when every case passes (otherwise :class:`ExerciseFeedback` says what is wrong).
+
+    Notebook: 07_integrated_pipeline_solutions § Task 2 — A streaming frame buffer
+    """
     rng = np.random.default_rng(7)
     for frame_length, hop in ((8, 4), (64, 16), (400, 160), (5, 5)):
         y = rng.normal(size=2000).astype(np.float32)
@@ -69,7 +81,20 @@ def check_frame_buffer(FrameBuffer) -> bool:
 
 
 def check_pipeline_quiz(answers: dict) -> bool:
-    """Check the quiz of hard problem 5 (see :data:`QUIZ`); says which answer is wrong and why."""
+    """Check the quiz of hard problem 5 (see :data:`QUIZ`); says which answer is wrong and why.
+
+    Parameters
+    ----------
+    answers : dict
+        Quiz key -> the student's answer.
+
+    Returns
+    -------
+    bool
+        True when every answer is right.
+
+    Notebook: 07_integrated_pipeline_solutions § Task 1 — Pipeline design for real time (written)
+    """
     if not isinstance(answers, dict):
         raise ExerciseFeedback(f"answers must be a dict, got {type(answers).__name__}")
     missing = [k for k in QUIZ if k not in answers]

@@ -35,6 +35,18 @@ def check_der(der) -> bool:
     """Check a student's ``der(reference, hypothesis, collar=0.0) -> float`` on hand-made cases.
 
     A frame-based answer (10 ms frames) is accepted: the tolerance is 0.01.
+
+    Parameters
+    ----------
+    der : callable
+        The student's ``der(reference, hypothesis, collar=0.0)``.
+
+    Returns
+    -------
+    bool
+        True when every case of :data:`DER_CASES` matches.
+
+    Notebook: 08_speaker_diarization_solutions § Implement the DER
     """
     for name, ref, hyp, collar, hint in DER_CASES:
         got = call_student(der, ref, hyp, collar=collar)

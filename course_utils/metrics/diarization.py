@@ -25,7 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import mir_eval.util
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 __all__ = ["as_segments", "diarization_error_rate", "change_point_prf", "segments_to_change_points"]
 
@@ -38,10 +40,24 @@ def as_segments(segments: Any, *, name: str = "segments") -> list[Segment]:
     Accepts a list of 3-tuples or a DataFrame with ``start``, ``end`` and ``speaker`` (or
     ``label``) columns. Zero-length segments are dropped.
 
+    Parameters
+    ----------
+    segments : list of (start, end, label) or DataFrame
+        Who spoke when, times in seconds.
+    name : str
+        What to call the argument in an error message.
+
+    Returns
+    -------
+    list of (float, float, label)
+        Sorted by start, end and label.
+
     Raises
     ------
     ValueError
         A segment is not a 3-tuple, has non-finite times, a negative start, or ends before it starts.
+
+    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows
     """
     if hasattr(segments, "columns"):  # pandas DataFrame
         col = "speaker" if "speaker" in segments.columns else "label"
@@ -102,9 +118,9 @@ def diarization_error_rate(
     ------
     ValueError
         Bad segments, a negative collar, or no reference speech left to score.
-    """
-    from scipy.optimize import linear_sum_assignment
 
+    Notebook: 08_speaker_diarization § 5. Clustering the windows ; 08_speaker_diarization_solutions § Implement the DER
+    """
     ref = as_segments(reference, name="reference")
     hyp = as_segments(hypothesis, name="hypothesis")
     if not np.isfinite(collar) or collar < 0:
@@ -171,10 +187,25 @@ def diarization_error_rate(
 
 
 def segments_to_change_points(segments: Any, *, min_gap: float = 0.0) -> np.ndarray:
-    """Times where the speaker changes: the start of every segment whose label differs from the
-    previous segment's (the first segment's start is not a change).
+    """Times where the speaker changes.
 
-    ``min_gap`` merges consecutive same-label segments separated by less than that pause first.
+    A change is the start of every segment whose label differs from the previous segment's
+    (the first segment's start is not a change).
+
+    Parameters
+    ----------
+    segments : list of (start, end, label) or DataFrame
+        Who spoke when (see :func:`as_segments`).
+    min_gap : float
+        Meant to merge consecutive same-label segments separated by less than this pause;
+        consecutive same-label segments never count as a change, so it does not change the result.
+
+    Returns
+    -------
+    np.ndarray
+        Change times in seconds, ascending.
+
+    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows
     """
     segs = as_segments(segments)
     out = []
@@ -198,13 +229,25 @@ def change_point_prf(
     :func:`mir_eval.util.match_events`). With no reference and no detection, all three are 1.0; with
     only one of them empty, the scores are 0.0.
 
+    Parameters
+    ----------
+    reference, estimated : array-like of float
+        True and detected change times in seconds.
+    tolerance : float
+        Largest distance in seconds at which a detection still counts.
+
+    Returns
+    -------
+    precision, recall, f1 : float
+        Fractions in [0, 1].
+
     Raises
     ------
     ValueError
         A negative or non-finite tolerance, or non-finite times.
-    """
-    import mir_eval.util
 
+    Notebook: 08_speaker_diarization § 2. Speaker change detection: distance between adjacent windows
+    """
     ref = np.sort(np.asarray(reference, dtype=float).ravel())
     est = np.sort(np.asarray(estimated, dtype=float).ravel())
     if not np.isfinite(tolerance) or tolerance < 0:

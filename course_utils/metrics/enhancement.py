@@ -17,7 +17,12 @@ enhancement method delays or pads its output.
 """
 from __future__ import annotations
 
+import warnings
+
+import librosa
 import numpy as np
+from pystoi import stoi as _stoi
+from scipy.signal import correlate, correlation_lags
 
 from ..audio import AudioError, check_audio
 
@@ -68,6 +73,8 @@ def check_pair(
     AudioError
         Empty/NaN/2-D signals, a silent reference, different sample rates, or different lengths
         (the message suggests :func:`align`).
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
     """
     ref = check_audio(reference, name="reference")
     est = check_audio(estimate, name="estimate", allow_silent=allow_silent_estimate)
@@ -98,15 +105,22 @@ def align(
     The lag is the peak of the cross-correlation (FFT based), searched within ``±max_lag``
     samples (default: a quarter of the shorter signal).
 
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Mono signals, possibly of different lengths.
+    max_lag : int, optional
+        Largest delay searched, in samples.
+
     Returns
     -------
     reference, estimate : np.ndarray
         The overlapping parts, same length.
     lag : int
         How many samples the estimate lags behind the reference (negative: it leads).
-    """
-    from scipy.signal import correlate, correlation_lags
 
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
+    """
     ref = check_audio(reference, name="reference").astype(np.float64)
     est = check_audio(estimate, name="estimate", allow_silent=True).astype(np.float64)
     if max_lag is None:
@@ -131,6 +145,18 @@ def snr(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Signal-to-noise ratio in dB, ``10 log10(||s||² / ||s - ŝ||²)``.
 
     Not scale invariant: ``snr(s, 0.5 * s)`` is only 6 dB although nothing but the level changed.
+
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+
+    Returns
+    -------
+    float
+        SNR in dB.
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
     """
     ref, est = check_pair(reference, estimate)
     err = float(np.sum((ref - est) ** 2))
@@ -151,6 +177,26 @@ def segmental_snr(
 
     Frames (``frame_ms``, half overlapping) whose reference energy is more than ``active_db``
     below the loudest frame are skipped, so silence does not dominate the average.
+
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+    sr : int
+        Their sample rate.
+    frame_ms : float
+        Frame length in milliseconds (hop: half of it).
+    min_db, max_db : float
+        Clipping range of the per-frame SNRs.
+    active_db : float
+        Frames more than this far below the loudest reference frame are skipped.
+
+    Returns
+    -------
+    float
+        Segmental SNR in dB.
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
     """
     ref, est = check_pair(reference, estimate, sr=sr)
     n = max(1, int(round(frame_ms * sr / 1000)))
@@ -174,6 +220,20 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray, *, zero_mean: bool = Tru
         \\text{SI-SDR} = 10\\log_{10}\\frac{\\|\\alpha s\\|^2}{\\|\\alpha s - \\hat s\\|^2}
 
     Any gain applied to the estimate cancels out; a delay does not (use :func:`align`).
+
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+    zero_mean : bool
+        Remove both signals' means first (the usual definition).
+
+    Returns
+    -------
+    float
+        SI-SDR in dB.
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong ; 05_speech_enhancement_solutions § Task 3 — SI-SDR
     """
     ref, est = check_pair(reference, estimate)
     if zero_mean:
@@ -186,8 +246,6 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray, *, zero_mean: bool = Tru
 
 
 def _resample(y: np.ndarray, sr: int, target: int) -> np.ndarray:
-    import librosa
-
     return librosa.resample(y.astype(np.float32), orig_sr=sr, target_sr=target, res_type="soxr_hq")
 
 
@@ -196,8 +254,27 @@ def pesq_wb(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
 
     Signals above 16 kHz are resampled to 16 kHz; below 16 kHz a clear error is raised
     (upsampling cannot create the 4-8 kHz band that wide-band PESQ scores).
+
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+    sr : int
+        Their sample rate, at least 16 kHz.
+
+    Returns
+    -------
+    float
+        MOS-LQO.
+
+    Raises
+    ------
+    AudioError
+        A rate below 16 kHz, signals shorter than 0.25 s, or a pair PESQ cannot score.
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
     """
-    from pesq import PesqError, pesq
+    from pesq import PesqError, pesq  # lazy: an optional compiled dependency, needed only here
 
     sr = _check_sr(sr)
     ref, est = check_pair(reference, estimate, sr=sr)
@@ -221,15 +298,32 @@ def stoi(reference: np.ndarray, estimate: np.ndarray, sr: int, *, extended: bool
 
     pystoi resamples to 10 kHz internally, so any rate works; signals must hold at least
     about 0.4 s of speech (30 frames of 384 ms analysis after silence removal).
-    """
-    from pystoi import stoi as _stoi
 
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+    sr : int
+        Their sample rate.
+    extended : bool
+        Compute ESTOI (Jensen & Taal, 2016) instead.
+
+    Returns
+    -------
+    float
+        STOI (or ESTOI), 0-1.
+
+    Raises
+    ------
+    AudioError
+        Signals shorter than 0.4 s, or too few speech frames to score.
+
+    Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
+    """
     sr = _check_sr(sr)
     ref, est = check_pair(reference, estimate, sr=sr)
     if ref.size < 0.4 * sr:
         raise AudioError(f"stoi: signals of {ref.size / sr:.3f} s are too short (STOI needs >= 0.4 s)")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         try:
@@ -244,7 +338,24 @@ def evaluate(
     sr: int,
     metrics: tuple[str, ...] = ("si_sdr", "stoi", "pesq"),
 ) -> dict[str, float]:
-    """Several metrics at once: a dict keyed by ``"snr"``, ``"segsnr"``, ``"si_sdr"``, ``"stoi"``, ``"pesq"``."""
+    """Several metrics at once: a dict keyed by ``"snr"``, ``"segsnr"``, ``"si_sdr"``, ``"stoi"``, ``"pesq"``.
+
+    Parameters
+    ----------
+    reference, estimate : np.ndarray
+        Clean reference and enhanced (or noisy) estimate: mono, same length.
+    sr : int
+        Their sample rate.
+    metrics : tuple of str
+        Which metrics, from the keys above.
+
+    Returns
+    -------
+    dict of str to float
+        One value per metric asked for.
+
+    Notebook: 05_speech_enhancement § 7. Every method, every noise, every SNR
+    """
     funcs = {
         "snr": lambda r, e: snr(r, e),
         "segsnr": lambda r, e: segmental_snr(r, e, sr),

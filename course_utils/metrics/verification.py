@@ -45,6 +45,8 @@ def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, 
     far, frr : np.ndarray
         ``far[i]`` = fraction of negatives ``> thresholds[i]``;
         ``frr[i]`` = fraction of positives ``<= thresholds[i]``.
+
+    Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR
     """
     pos = np.sort(_scores(positive_scores, "positive_scores"))
     neg = np.sort(_scores(negative_scores, "negative_scores"))
@@ -55,7 +57,20 @@ def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, 
 
 
 def candidate_thresholds(positive_scores, negative_scores) -> np.ndarray:
-    """Every distinct score plus the midpoints between neighbours, ascending (SpeechBrain's set)."""
+    """Every distinct score plus the midpoints between neighbours, ascending (SpeechBrain's set).
+
+    Parameters
+    ----------
+    positive_scores, negative_scores : array-like
+        Target and non-target trial scores.
+
+    Returns
+    -------
+    np.ndarray
+        The candidate thresholds, ascending.
+
+    Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR ; 03_speaker_verification_solutions § Task 1: the equal error rate
+    """
     s = np.unique(np.concatenate([_scores(positive_scores, "positive_scores"),
                                   _scores(negative_scores, "negative_scores")]))
     return np.sort(np.concatenate([s, (s[:-1] + s[1:]) / 2.0]))
@@ -76,6 +91,8 @@ def det_curve(positive_scores, negative_scores) -> tuple[np.ndarray, np.ndarray,
         threshold lies just below the lowest score (everything accepted: FAR 1, FRR 0).
         Plot ``norm.ppf(far)`` against ``norm.ppf(frr)`` for the DET plot
         (:func:`course_utils.verification.plot_det`).
+
+    Notebook: 03_speaker_verification § 5. EER, minDCF, DET and ROC for every system ; 03_speaker_verification_solutions § Task 2: a DET curve
     """
     pos = _scores(positive_scores, "positive_scores")
     neg = _scores(negative_scores, "negative_scores")
@@ -103,6 +120,8 @@ def eer(positive_scores, negative_scores) -> tuple[float, float]:
         Equal error rate as a fraction in [0, 1] (multiply by 100 for %).
     threshold : float
         Accept when ``score > threshold``.
+
+    Notebook: 01_speaker_recognition § 7. A first verification demo ; 03_speaker_verification § 2. Enrollment and cosine scoring ; 03_speaker_verification_solutions § Task 1: the equal error rate
     """
     thr = candidate_thresholds(positive_scores, negative_scores)
     far, frr = rates_at(positive_scores, negative_scores, thr)
@@ -127,11 +146,25 @@ def min_dcf(
     "accept everything" and "reject everything", so 1.0 means the system is useless at this
     operating point. ``normalize=False`` gives SpeechBrain's ``minDCF`` value.
 
+    Parameters
+    ----------
+    positive_scores, negative_scores : array-like
+        Target and non-target trial scores.
+    p_target : float
+        Prior probability of a target trial, in (0, 1).
+    c_miss, c_fa : float
+        Costs of a false rejection and of a false acceptance (positive).
+    normalize : bool
+        Divide by the cost of the better trivial system (NIST convention).
+
     Returns
     -------
     min_dcf : float
+        The minimum cost (normalised when ``normalize``).
     threshold : float
         Accept when ``score > threshold``.
+
+    Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR ; 03_speaker_verification § 5. EER, minDCF, DET and ROC for every system
     """
     if not 0.0 < p_target < 1.0:
         raise ValueError(f"min_dcf: p_target must be in (0, 1), got {p_target}")

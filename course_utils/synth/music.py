@@ -125,7 +125,23 @@ def _check_tempo(tempo: float) -> None:
 def kick_demo(tempo: float = 120.0, duration: float = 10.0, sr: int = 22050) -> tuple[np.ndarray, np.ndarray]:
     """A bare kick drum on every beat: the simplest beat-tracking test signal.
 
-    Returns ``(y, beats)`` with the exact beat times in seconds (first kick at 0 s).
+    Parameters
+    ----------
+    tempo : float
+        Beats per minute (20-400).
+    duration : float
+        Length in seconds.
+    sr : int
+        Sample rate.
+
+    Returns
+    -------
+    y : np.ndarray
+        float32 audio, peak 0.9.
+    beats : np.ndarray
+        The exact beat times in seconds (first kick at 0 s).
+
+    Notebook: 06_music_information_retrieval § The 120 BPM kick demo
     """
     _check_tempo(tempo)
     if duration <= 0:
@@ -153,6 +169,23 @@ def drum_pattern(
     ``swing`` (0-0.5) delays the off-beat eighths by that fraction of a beat; ``meter`` is the
     number of beats per bar (2-7); ``noise_snr_db`` adds white noise at that SNR.
 
+    Parameters
+    ----------
+    tempo : float
+        Beats per minute (20-400).
+    n_beats : int
+        Number of beats (the first at 0.5 s).
+    meter : int
+        Beats per bar, 2-7.
+    swing : float
+        Delay of the off-beat eighths as a fraction of a beat, in [0, 0.5).
+    sr : int
+        Sample rate.
+    noise_snr_db : float, optional
+        Add white noise at this SNR in dB (``None``: clean).
+    seed : int
+        Seeds the hi-hat and snare noise and the added noise.
+
     Returns
     -------
     y : np.ndarray
@@ -161,6 +194,8 @@ def drum_pattern(
         Beat times in seconds (the ground truth for beat tracking).
     downbeats : np.ndarray
         Times of the first beat of each bar.
+
+    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
     """
     _check_tempo(tempo)
     if not 2 <= meter <= 7:
@@ -197,7 +232,22 @@ def _chord_pitches(label: str) -> list[float]:
 
 
 def random_chord_labels(n: int, seed: int = 0) -> list[str]:
-    """``n`` chord labels drawn from the 24 triads, moving mostly by fourths/fifths (no repeats)."""
+    """``n`` chord labels drawn from the 24 triads, moving mostly by fourths/fifths (no repeats).
+
+    Parameters
+    ----------
+    n : int
+        Number of labels (at least 1).
+    seed : int
+        Seeds the draw.
+
+    Returns
+    -------
+    list of str
+        Labels in mir_eval syntax (``"C:maj"``, ``"A:min"``...), no two neighbours equal.
+
+    Notebook: 06_music_information_retrieval § Evaluation on generated progressions with known labels
+    """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     rng = np.random.default_rng(seed)
@@ -230,6 +280,25 @@ def chord_progression(
     ``tempo`` (noise for the chroma), ``noise_snr_db`` white noise, ``timbre`` is ``pluck``,
     ``pad`` or ``bright``.
 
+    Parameters
+    ----------
+    chords : list of str, optional
+        Chord labels (``None``: a fixed eight-chord progression in C major).
+    seconds_per_chord : float or Sequence of float
+        One duration for all chords, or one per chord.
+    sr : int
+        Sample rate.
+    seed : int
+        Seeds the note rendering, the drums and the noise.
+    noise_snr_db : float, optional
+        Add white noise at this SNR in dB (``None``: clean).
+    drums : bool
+        Add a drum pattern at ``tempo``.
+    tempo : float
+        Tempo of the drums in BPM.
+    timbre : str
+        ``"pluck"``, ``"pad"`` or ``"bright"``.
+
     Returns
     -------
     y : np.ndarray
@@ -238,6 +307,8 @@ def chord_progression(
         ``(n, 2)`` start/end times in seconds, mir_eval's chord annotation format.
     labels : list of str
         The chord label of each interval (mir_eval syntax).
+
+    Notebook: 06_music_information_retrieval § 2. Chroma and chords
     """
     rng = np.random.default_rng(seed)
     if chords is None:
@@ -289,6 +360,37 @@ def render_music(
     a random diatonic chord each bar instead of a repeating 4- or 8-bar loop); ``bass_rhythm``
     notes per beat; the melody is a vibrato lead on scale steps (its level scaled by ``melody_gain``).
 
+    Parameters
+    ----------
+    parts : Sequence of str
+        The instruments that play, a non-empty subset of :data:`TAGS`.
+    tempo : float
+        Beats per minute (20-400).
+    meter : int
+        Beats per bar.
+    swing : float
+        Delay of the off-beat hi-hat eighths as a fraction of a beat.
+    duration : float
+        Length in seconds.
+    key : int
+        Key as a pitch class (0 = C, 1 = C#, ...).
+    chord_timbre : str
+        ``"pluck"``, ``"pad"`` or ``"bright"``.
+    bass_rhythm : int
+        Bass notes per beat.
+    four_on_floor : bool
+        Kick on every beat instead of beats 1 and 3.
+    sr : int
+        Sample rate.
+    noise_snr_db : float, optional
+        Add white noise at this SNR in dB (``None``: clean).
+    seed : int
+        Seeds the progression, the mix and the notes.
+    loop : bool
+        Repeat a 4- or 8-bar progression; ``False`` draws a new diatonic chord each bar.
+    melody_gain : float
+        Level factor of the melody.
+
     Returns
     -------
     y : np.ndarray
@@ -297,6 +399,8 @@ def render_music(
         Beat times in seconds.
     chords : list of (start, end, label)
         The chord of each bar.
+
+    Notebook: 06_music_information_retrieval § 3. Style (genre) classification
     """
     unknown = sorted(set(parts) - set(TAGS))
     if unknown or not parts:
@@ -367,7 +471,27 @@ def style_clip(style: str, duration: float = 5.0, sr: int = 22050, seed: int = 0
                noise_snr_db: float | None = None) -> tuple[np.ndarray, dict]:
     """A clip of a generated ``style`` (a key of :data:`STYLES`) with random tempo, key and mix.
 
-    Returns ``(y, info)``; ``info`` holds ``style``, ``tempo``, ``meter``, ``key``, ``parts``.
+    Parameters
+    ----------
+    style : str
+        A key of :data:`STYLES`.
+    duration : float
+        Length in seconds.
+    sr : int
+        Sample rate.
+    seed : int
+        Seeds tempo, key and mix (different per style).
+    noise_snr_db : float, optional
+        Add white noise at this SNR in dB (``None``: clean).
+
+    Returns
+    -------
+    y : np.ndarray
+        float32 audio.
+    info : dict
+        ``style``, ``tempo``, ``meter``, ``key`` and ``parts``.
+
+    Notebook: 06_music_information_retrieval § 3. Style (genre) classification
     """
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; choose from {sorted(STYLES)}")
@@ -386,7 +510,27 @@ def tagged_clip(tags: Sequence[str] | None = None, duration: float = 3.0, sr: in
                 noise_snr_db: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A clip in which exactly the instruments ``tags`` play (random non-empty subset if None).
 
-    Returns ``(y, target)`` with ``target`` the 0/1 vector over :data:`TAGS` (multi-label).
+    Parameters
+    ----------
+    tags : Sequence of str, optional
+        Instruments from :data:`TAGS` (``None``: a random non-empty subset).
+    duration : float
+        Length in seconds.
+    sr : int
+        Sample rate.
+    seed : int
+        Seeds the subset, tempo, meter, key, timbre and mix.
+    noise_snr_db : float, optional
+        Add white noise at this SNR in dB (``None``: clean).
+
+    Returns
+    -------
+    y : np.ndarray
+        float32 audio.
+    target : np.ndarray
+        float32 0/1 vector over :data:`TAGS` (multi-label ground truth).
+
+    Notebook: 06_music_information_retrieval § 4. Music tagging and the Audio Spectrogram Transformer's patch embedding
     """
     rng = np.random.default_rng(seed)
     if tags is None:
@@ -409,6 +553,25 @@ def generated_song(index: int, duration: float = 30.0, sr: int = 22050) -> tuple
     through the styles with drums or plucked notes (not "ambient": long sustained pads give
     spectral peaks without a sharp time position), with a non-repeating chord sequence and a
     prominent melody, so that every 5-s excerpt is unique.
+
+    Parameters
+    ----------
+    index : int
+        Song number; it determines style, tempo, key and notes.
+    duration : float
+        Length in seconds.
+    sr : int
+        Sample rate.
+
+    Returns
+    -------
+    y : np.ndarray
+        float32 audio.
+    info : dict
+        ``title``, ``style``, ``tempo``, ``key``, ``beats`` (seconds) and ``chords``
+        (``(start, end, label)`` per bar).
+
+    Notebook: 06_music_information_retrieval § Real recordings, with clicks to listen to
     """
     styles = [s for s in sorted(STYLES) if s != "ambient"]
     style = styles[index % len(styles)]

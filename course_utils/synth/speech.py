@@ -17,7 +17,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from scipy.signal import butter, lfilter, sosfilt
+
+from ..cache import atomic_path
+from ..progress import progress_bar
 
 __all__ = [
     "EMOTIONS",
@@ -79,7 +83,31 @@ for _k, _v in list(_DIGIT_UNITS.items()):
 
 @dataclass(frozen=True)
 class SpeakerProfile:
-    """Acoustic identity of a synthetic speaker."""
+    """Acoustic identity of a synthetic speaker.
+
+    Parameters
+    ----------
+    name : str
+        Speaker name (``"spk01"``...).
+    gender : str
+        ``"male"`` or ``"female"``.
+    f0 : float
+        Mean pitch in Hz.
+    vtl_scale : float
+        Formant scale factor (a shorter vocal tract gives higher formants).
+    tilt_db : float
+        The speaker's own spectral tilt offset in dB.
+    jitter : float
+        Relative cycle-to-cycle pitch perturbation.
+    shimmer : float
+        Relative cycle-to-cycle amplitude perturbation.
+    breathiness : float
+        Aspiration noise level relative to the voiced source.
+    formant_shift : tuple of 4 float
+        Idiosyncratic factors for F1-F4.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
 
     name: str
     gender: str  # "male" or "female"
@@ -92,6 +120,7 @@ class SpeakerProfile:
     formant_shift: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)  # idiosyncratic F1-F4 factors
 
     def to_dict(self) -> dict:
+        """The profile as a plain dict (field name -> value)."""
         return asdict(self)
 
 
@@ -101,7 +130,25 @@ def _seed_from(*parts: object) -> int:
 
 
 def make_speaker(index: int, gender: str | None = None, seed: int = 0) -> SpeakerProfile:
-    """Draw speaker ``index`` deterministically (odd indices male, even female, as in RAVDESS)."""
+    """Draw speaker ``index`` deterministically (odd indices male, even female, as in RAVDESS).
+
+    Parameters
+    ----------
+    index : int
+        Speaker number; it and ``seed`` determine every parameter.
+    gender : str, optional
+        ``"male"`` or ``"female"``; ``None`` follows the parity of ``index``.
+    seed : int
+        Selects another population of speakers.
+
+    Returns
+    -------
+    SpeakerProfile
+        Pitch, vocal tract length, tilt, jitter, shimmer and breathiness drawn from
+        gender-typical ranges.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
     rng = np.random.default_rng(_seed_from("speaker", seed, index))
     if gender is None:
         gender = "male" if index % 2 == 1 else "female"
@@ -160,6 +207,8 @@ def synthesize_utterance(
     -------
     np.ndarray
         float32 samples, peak at most 0.9.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ ; 04_emotion_recognition § 3. The textbook table, tested
     """
     if emotion not in EMOTION_PROSODY:
         raise ValueError(f"unknown emotion {emotion!r}; choose from {EMOTIONS}")
@@ -250,14 +299,10 @@ def synthesize_utterance(
 
 
 def _write_all(jobs: list[tuple[Path, str, SpeakerProfile, str, float, int]], sr: int) -> None:
-    import soundfile as sf
-    from ..progress import progress_bar
-
     for path, units, spk, emotion, intensity, seed in progress_bar(jobs, desc="synthesizing"):
         y = synthesize_utterance(units, spk, emotion, intensity, sr=sr, seed=seed)
-        tmp = path.with_suffix(".tmp.wav")
-        sf.write(str(tmp), y, sr, subtype="PCM_16")
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            sf.write(str(tmp), y, sr, subtype="PCM_16")
 
 
 def write_ravdess_like(
@@ -267,7 +312,24 @@ def write_ravdess_like(
 
     ``root/Actor_XX/03-01-EE-II-SS-RR-XX.wav`` for 8 emotions, 2 intensities (none strong for
     neutral), 2 statements and 2 repetitions: 60 files per actor, odd actors male.
-    Returns ``root``.
+
+    Parameters
+    ----------
+    root : str or Path
+        Target folder (created).
+    n_actors : int
+        Number of actors.
+    sr : int
+        Sample rate of the 16-bit WAV files.
+    seed : int
+        Selects the speakers and the take-to-take variation.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
     """
     root = Path(root)
     jobs = []
@@ -293,7 +355,26 @@ FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
 
 
 def write_fsdd_like(root: str | Path, takes: int = 20, sr: int = 8000, seed: int = 0) -> Path:
-    """Write synthetic digits laid out like FSDD: ``root/recordings/{digit}_{speaker}_{take}.wav``."""
+    """Write synthetic digits laid out like FSDD: ``root/recordings/{digit}_{speaker}_{take}.wav``.
+
+    Parameters
+    ----------
+    root : str or Path
+        Target folder (``recordings/`` is created in it).
+    takes : int
+        Takes per digit and speaker.
+    sr : int
+        Sample rate of the 16-bit WAV files.
+    seed : int
+        Selects the speakers and the take-to-take variation.
+
+    Returns
+    -------
+    Path
+        ``root``.
+
+    Notebook: 01_speaker_recognition § Chapter 1 — Speaker recognition: identification vs verification
+    """
     rec = Path(root) / "recordings"
     rec.mkdir(parents=True, exist_ok=True)
     jobs = []
