@@ -23,6 +23,7 @@ from ..features import _mel_basis, extract_cached, frame_params
 __all__ = [
     "MIN_DURATION", "F0_RANGE", "F0_REF",
     "PROSODIC_FEATURE_NAMES", "SPECTRAL_FEATURE_NAMES", "EMOTION_FEATURE_NAMES", "SEED_FEATURE_NAMES",
+    "SEED_FEATURE_BLOCKS", "SEED_SR",
     "BASELINE_FEATURE_NAMES",
     "f0_track", "prosodic_features", "spectral_features", "emotion_features", "seed_features",
     "baseline_features", "emotion_log_mel", "augmented_log_mel", "corpus_features",
@@ -59,10 +60,14 @@ SPECTRAL_FEATURE_NAMES = (
 )
 EMOTION_FEATURE_NAMES = PROSODIC_FEATURE_NAMES + SPECTRAL_FEATURE_NAMES
 
-SEED_FEATURE_NAMES = (
-    [f"mfcc{i}" for i in range(40)] + [f"chroma{i}" for i in range(12)] + [f"mel{i}" for i in range(128)]
-    + [f"contrast{i}" for i in range(7)] + [f"tonnetz{i}" for i in range(6)]
-)
+#: The seed chapter's ``extract_emotion_features`` as written: (block, size) in order; each block's
+#: mean over frames and then its standard deviation. Counted, this is 338 values, not the 194 its text says.
+SEED_FEATURE_BLOCKS = (("mfcc", 13), ("chroma", 12), ("mel", 128), ("contrast", 7), ("tonnetz", 6),
+                       ("zcr", 1), ("rms", 1), ("pitch", 1))
+SEED_FEATURE_NAMES = [f"{block}{i}_{stat}" for block, size in SEED_FEATURE_BLOCKS
+                      for stat in ("mean", "std") for i in range(size)]
+#: The rate the seed loads every file at (``librosa.load(path, sr=22050)``).
+SEED_SR = 22050
 BASELINE_FEATURE_NAMES = (
     [f"mfcc{i}_mean" for i in range(40)] + [f"mfcc{i}_std" for i in range(40)]
     + ["rms_mean", "rms_std", "f0_mean_hz", "f0_std_hz", "zcr_mean", "zcr_std"]
@@ -340,33 +345,41 @@ def emotion_features(y: np.ndarray, sr: int) -> np.ndarray:
 
 
 def seed_features(y: np.ndarray, sr: int) -> np.ndarray:
-    """The seed chapter's vector: time averages of 40 MFCC, 12 chroma, 128 mel, 7 contrast, 6 tonnetz.
+    """The seed chapter's ``extract_emotion_features``, computed as written: 338 values, not 194.
 
-    Librosa's default frames, contrast from 100 Hz so that 6 octave bands fit below 8 kHz
-    (:data:`SEED_FEATURE_NAMES`). Only means over time: no standard deviations, no prosody.
+    The seed loads the file at 22,050 Hz and appends, for each block, its mean over frames and then
+    its standard deviation: 13 MFCCs, 12 chroma bins, 128 mel bands, 7 spectral-contrast bands,
+    6 tonnetz dimensions, the zero-crossing rate, the RMS energy, and the ``piptrack`` pitch of the
+    strongest bin of each frame (frames with a positive pitch; 0 and 0 when there is none). All with
+    librosa's defaults (:data:`SEED_FEATURE_BLOCKS`, :data:`SEED_FEATURE_NAMES`).
 
     Parameters
     ----------
     y : np.ndarray
         Mono speech, at least 0.3 s.
     sr : int
-        Its sample rate.
+        Its sample rate (resampled to 22,050 Hz as the seed's ``librosa.load`` does).
 
     Returns
     -------
     np.ndarray
-        float32, 193 values.
+        float32, ``len(SEED_FEATURE_NAMES)`` values.
 
     Notebook: 04_emotion_recognition § 2.2 Spectral and voice-quality features
     """
     y = _check(y, sr)
-    S = np.abs(librosa.stft(np.pad(y, (0, max(0, 2048 - y.size)))))
-    mel = librosa.feature.melspectrogram(S=S**2, sr=sr)
-    mfcc40 = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=40)
-    chroma = librosa.feature.chroma_stft(S=S**2, sr=sr)
-    contrast = librosa.feature.spectral_contrast(S=S, sr=sr, fmin=100.0)
-    tonnetz = librosa.feature.tonnetz(chroma=chroma, sr=sr)
-    return np.concatenate([m.mean(axis=1) for m in (mfcc40, chroma, mel, contrast, tonnetz)]).astype(np.float32)
+    if sr != SEED_SR:
+        y = librosa.resample(y, orig_sr=sr, target_sr=SEED_SR, res_type="soxr_hq")
+    sr = SEED_SR
+    blocks = [librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13), librosa.feature.chroma_stft(y=y, sr=sr),
+              librosa.feature.melspectrogram(y=y, sr=sr), librosa.feature.spectral_contrast(y=y, sr=sr),
+              librosa.feature.tonnetz(y=y, sr=sr), librosa.feature.zero_crossing_rate(y), librosa.feature.rms(y=y)]
+    out = [v for b in blocks for v in (*np.mean(b, axis=1), *np.std(b, axis=1))]
+    pitches, magnitudes = librosa.piptrack(y=y, sr=sr)
+    strongest = pitches[magnitudes.argmax(axis=0), np.arange(pitches.shape[1])]
+    voiced = strongest[strongest > 0]
+    out += [float(np.mean(voiced)), float(np.std(voiced))] if voiced.size else [0.0, 0.0]
+    return np.asarray(out, dtype=np.float32)
 
 
 def baseline_features(y: np.ndarray, sr: int) -> np.ndarray:
