@@ -1,10 +1,8 @@
 """The shared concept modules: cache, checkpoint, parallel, training, corruptions, frame_mfcc."""
 from __future__ import annotations
 
-import json
 import os
 import time
-import warnings
 
 import numpy as np
 import pytest

@@ -12,14 +12,14 @@ from threadpoolctl import threadpool_limits
 
 from .. import corruptions
 from ..audio import AudioError, mix_at_snr
-from ..cache import cached_arrays, entry_path, key_of, source_digest
+from ..cache import arrays_digest, cached_arrays, entry_path, key_of, source_digest
 from ..checkpoint import state_digest
 from ..metrics import enhancement as enh_metrics
 from ..progress import progress_bar
 from . import classical, masknet, masks
 from .classical import (noisereduce_nonstationary, noisereduce_stationary, spectral_subtraction,
                         spectral_subtraction_seed, wiener_filter)
-from .masknet import _arrays_digest, mask_net_enhance
+from .masknet import mask_net_enhance
 from .masks import oracle_enhance
 
 __all__ = [
@@ -296,7 +296,7 @@ def _mixtures_digest(mixtures: Sequence[dict]) -> str:
     """Fingerprint of the mixtures: the labels, each clean utterance once and every added noise."""
     clean = {m["utt"]: m["clean"] for m in mixtures}
     labels = [(m["utt"], m["noise"], m["snr"]) for m in mixtures]
-    return key_of(labels, _arrays_digest(clean), _arrays_digest([m["noise_sig"] for m in mixtures]), length=64)
+    return key_of(labels, arrays_digest(clean), arrays_digest([m["noise_sig"] for m in mixtures]), length=64)
 
 
 def evaluate_methods(

@@ -3,7 +3,6 @@
 :mod:`course_utils.checkpoint`), and enhancement with it."""
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ import torch
 from torch import nn
 
 from ..audio import AudioError, check_audio, fix_length, mix_at_snr
-from ..cache import entry_path, key_of, source_digest
+from ..cache import arrays_digest, entry_path, key_of, source_digest
 from ..checkpoint import CheckpointError, cached_model, load_into
 from ..paths import CHECKPOINT_DIR
 from ..training import fit
@@ -282,22 +281,6 @@ def train_mask_net(
     return model, {"loss": hist["train loss"]}
 
 
-def _arrays_digest(arrays, stride: int = 16) -> str:
-    """A content fingerprint of a sequence (or dict) of arrays, for a cache key.
-
-    SHA-256 of each array's name, dtype, shape, sum (which every sample moves) and every ``stride``-th
-    sample: hashing all the bytes of the chapter's training set (about 280 MB) would add a second to
-    every run, the fingerprint costs a few hundredths.
-    """
-    h = hashlib.sha256()
-    items = sorted(arrays.items()) if isinstance(arrays, dict) else enumerate(arrays)
-    for name, a in items:
-        a = np.asarray(a)
-        h.update(f"{name}:{a.dtype.str}:{a.shape}:{float(np.sum(a, dtype=np.float64))!r}".encode())
-        h.update(np.ascontiguousarray(a.reshape(-1)[::stride]).data)
-    return h.hexdigest()
-
-
 def load_or_train_mask_net(
     clean: Sequence[np.ndarray],
     noises: dict[str, np.ndarray],
@@ -335,7 +318,7 @@ def load_or_train_mask_net(
     """
     defaults = {k: p.default for k, p in inspect.signature(train_mask_net).parameters.items() if k in _ARCH}
     model = MaskNet(n_freq=net_stft_params()[0] // 2 + 1, **{k: train_kwargs.get(k, v) for k, v in defaults.items()})
-    key = key_of(_arrays_digest(clean), _arrays_digest(noises), train_kwargs, source_digest(train_mask_net))
+    key = key_of(arrays_digest(clean), arrays_digest(noises), train_kwargs, source_digest(train_mask_net))
 
     def train() -> dict:
         trained, history = train_mask_net(clean, noises, progress=progress, **train_kwargs)
