@@ -1,14 +1,17 @@
 """Unit tests of course_utils.datasets: lookup order, validation, tables and the fallback."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from course_utils import datasets
+from course_utils import datasets, paths
 from course_utils.datasets import DatasetError, load_fsdd, load_ravdess, locate
+from course_utils.datasets.librosa_examples import _librosa_trackmap
+from course_utils.synth.speech import EMOTIONS, FSDD_SPEAKERS
 
 
 @pytest.fixture
@@ -17,7 +20,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(datasets, "data_dir", lambda: tmp_path / "data")
+    monkeypatch.setattr(paths, "data_dir", lambda: tmp_path / "data")
     (tmp_path / "data").mkdir()
     return tmp_path
 
@@ -43,7 +46,7 @@ def _fake_ravdess(root: Path, actors=range(1, 25), per_actor: int = 60, ext: str
 
 
 def test_missing_dataset_without_fallback_says_what_to_do(isolated):
-    with pytest.raises(DatasetError, match="course_utils.datasets fetch ravdess"):
+    with pytest.raises(DatasetError, match="course_utils.datasets fetch --only ravdess"):
         locate("ravdess")
     with pytest.raises(ValueError, match="unknown dataset"):
         locate("timit")
@@ -55,7 +58,7 @@ def test_course_data_dir_comes_first_and_table_has_labels(isolated, monkeypatch)
     monkeypatch.setenv("COURSE_DATA_DIR", str(mirror))
     df = load_ravdess()
     assert len(df) == 1440 and df.attrs["synthetic"] is False and df.attrs["origin"] == "COURSE_DATA_DIR"
-    assert set(df.emotion) == set(datasets.EMOTIONS)
+    assert set(df.emotion) == set(EMOTIONS)
     assert df.groupby("actor").size().eq(60).all()
     row = df[df.path.str.endswith("03-01-05-02-01-02-07.wav")].iloc[0]
     assert (row.actor, row.gender, row.emotion, row.intensity, row.statement, row.repetition) == (
@@ -73,7 +76,7 @@ def test_partial_folder_lists_what_is_missing(isolated):
 
 def test_fsdd_table_and_validation(isolated):
     rec = isolated / "data" / "fsdd" / "recordings"
-    for spk in datasets.FSDD_SPEAKERS:
+    for spk in FSDD_SPEAKERS:
         _tiny_wav(rec / f"3_{spk}_0.wav", 8000)
     df = load_fsdd()
     assert len(df) == 6 and set(df.columns) == {"path", "speaker", "digit", "take"}
@@ -101,15 +104,24 @@ def test_librosa_examples_offline(isolated, monkeypatch):
     assert len(df) == 0 and df.attrs["missing"] == ["brahms"]
     folder = isolated / "data" / "librosa"
     folder.mkdir()
-    fname = datasets._librosa_trackmap()["brahms"]["path"] + ".ogg"
+    fname = _librosa_trackmap()["brahms"]["path"] + ".ogg"
     (folder / fname).write_bytes(b"x")
     assert datasets.librosa_example("brahms") == folder / fname
 
 
-def test_tree_hash_and_registry():
+def test_registry_and_manifests():
     reg = datasets.registry()
-    assert reg["ravdess"]["known_hash"].startswith("md5:") and len(reg["fsdd"]["tree_sha256"]) == 64
+    assert reg["ravdess"]["known_hash"].startswith("md5:")
     assert all("license" in v and "citation" in v for v in reg.values())
+    for name in ("fsdd", "esc10", "speech_commands", "librispeech"):
+        files = datasets.manifest(name)
+        assert len(files) == reg[name]["files"] and reg[name]["base_url"].endswith("/")
+        assert all(len(h) == 64 for h in files.values())
+    # the FSDD manifest holds exactly the recordings the archive's tree hash accepted before
+    lines = [f"{h}  {rel.split('/', 1)[1]}" for rel, h in sorted(datasets.manifest("fsdd").items())]
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == reg["fsdd"]["tree_sha256"]
+    with pytest.raises(DatasetError, match="archive"):
+        datasets.manifest("ravdess")
 
 
 def test_command_line_status(isolated, capsys):
@@ -143,17 +155,6 @@ def test_download_ravdess_moves_actor_folders(isolated, monkeypatch):
     assert len(list(src.root.glob("Actor_*/*.wav"))) == 1440
 
 
-def test_download_fsdd_is_verified_by_tree_hash(isolated, monkeypatch):
-    import pooch
-
-    layout = [f"free-spoken-digit-dataset-1.0.10/recordings/0_{s}_0.wav" for s in datasets.FSDD_SPEAKERS]
-    monkeypatch.setattr(pooch, "retrieve", _fake_retrieve(isolated, layout))
-    monkeypatch.delenv("COURSE_OFFLINE")
-    with pytest.raises(DatasetError, match="do not match the registry"):
-        datasets.download("fsdd")
-    assert not (isolated / "data" / "fsdd").exists()  # unverified files are never installed
-
-
 def test_failed_download_is_reported(isolated, monkeypatch):
     import pooch
 
@@ -169,5 +170,5 @@ def test_failed_download_is_reported(isolated, monkeypatch):
         raise ValueError("MD5 hash of downloaded file does not match the known hash")
 
     monkeypatch.setattr(pooch, "retrieve", bad_hash)
-    with pytest.raises(DatasetError, match="failed verification"):
+    with pytest.raises(DatasetError, match="Audio_Speech_Actors_01-24.zip failed verification and was deleted"):
         datasets.download("ravdess")

@@ -9,6 +9,7 @@ from course_utils.paths import repo_root
 
 ROOT = repo_root()
 CHAPTERS = [
+    "00_audio_foundations",
     "01_speaker_recognition", "02_speaker_embeddings", "03_speaker_verification",
     "04_emotion_recognition", "05_speech_enhancement", "06_music_information_retrieval",
     "07_integrated_pipeline", "08_speaker_diarization",

@@ -22,27 +22,28 @@ from course_utils.verification import (
     LDABackend,
     PLDABackend,
     SNormBackend,
+    Corruption,
     SpeakerVerifier,
     UnknownSpeakerError,
     VerificationError,
     VoiceprintFileError,
-    add_noise,
+    assert_chapter_claims,
+    attack_conditions,
     backend_from_dict,
     choose_threshold,
     cosine_scores,
+    development_embedders,
     embed_files,
+    embedding_table,
     enroll_models,
     evaluate_trials,
     identify_closed_set,
-    make_babble,
     make_trials,
     open_set_rates,
     plot_det,
     plot_roc,
     plot_score_distributions,
-    room_impulse_response,
     s_norm,
-    simulate_replay,
     split_enrollment,
     trial_scores,
 )
@@ -368,35 +369,21 @@ def test_split_enrollment_and_trials():
 
 
 # ----------------------------------------------------------------------------- attacks
-def test_replay_channel_keeps_level_and_removes_low_frequencies():
-    t = np.arange(SR) / SR
-    y = (0.3 * np.sin(2 * np.pi * 60 * t) + 0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
-    z = simulate_replay(y, SR, seed=1)
-    assert z.shape == y.shape and z.dtype == np.float32
-    assert np.sqrt(np.mean(z**2)) == pytest.approx(np.sqrt(np.mean(y**2)), rel=1e-3)
-    spec_y, spec_z = np.abs(np.fft.rfft(y)), np.abs(np.fft.rfft(z))
-    assert spec_z[60] / spec_z[1000] < 0.1 * spec_y[60] / spec_y[1000]
-    np.testing.assert_array_equal(simulate_replay(y, SR, seed=1), z)       # deterministic
-    h = room_impulse_response(SR, rt60=0.3)
-    assert h.size == int(0.3 * SR) and np.linalg.norm(h) == pytest.approx(1.0, rel=1e-5)
-    with pytest.raises(ValueError, match="band"):
-        simulate_replay(y, SR, band=(100, 9000))
-    with pytest.raises(ValueError, match="rt60"):
-        room_impulse_response(SR, rt60=0)
-
-
-def test_noise_and_babble():
+def test_attack_conditions_mix_babble_at_the_snr_and_replay():
     y = voice(200, 0)
-    talkers = [voice(f, 1) for f in (120, 180, 260)]
-    babble = make_babble(talkers, length=3 * SR)
-    assert babble.size == 3 * SR
-    rng = np.random.default_rng(0)
-    for snr in (20, 5, 0):
-        x = add_noise(y, babble, snr, rng=rng)
-        n = x - y
+    noise = np.concatenate([voice(f, 1) for f in (120, 180, 260)])
+    conds = attack_conditions(noise, snrs=(20, 0))
+    assert list(conds) == ["clean", "babble 20 dB", "babble 0 dB", "replay"] and conds["clean"] is None
+    assert all(isinstance(c, Corruption) for c in list(conds.values())[1:])
+    for snr in (20, 0):
+        n = conds[f"babble {snr} dB"].transform(y, SR, np.random.default_rng(0)) - y
         assert 10 * np.log10(np.sum(y.astype(float) ** 2) / np.sum(n.astype(float) ** 2)) == pytest.approx(snr, abs=0.05)
-    with pytest.raises(ValueError, match="at least one"):
-        make_babble([])
+    # the key holds the noise's content: another babble never shares cached embeddings
+    other = attack_conditions(noise[::-1].copy(), snrs=(20, 0))
+    assert conds["babble 0 dB"].key != other["babble 0 dB"].key
+    assert conds["replay"].key == other["replay"].key == "replay-300-4000-rt0.4"
+    z = conds["replay"].transform(y, SR, np.random.default_rng(1))
+    assert z.shape == y.shape and np.sqrt(np.mean(z**2)) == pytest.approx(np.sqrt(np.mean(y**2)), rel=1e-3)
 
 
 def test_embed_files_caches_corrupted_embeddings(embedder, write_wav, tmp_path, monkeypatch):
@@ -457,3 +444,54 @@ def test_score_fusion_learns_weights_and_rejects_bad_input():
         ScoreFusion().fit(S, np.ones(target.size, bool))
     with pytest.raises(ValueError, match="NaN"):
         ScoreFusion().fit(np.where(target[:, None], np.nan, S), target)
+
+
+def test_embedding_table_fills_only_the_masked_rows(embedder, write_wav, tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
+    paths = [write_wav(f"t{i}.wav", voice(150 + 50 * i, i), SR) for i in range(4)]
+    df = pd.DataFrame({"path": paths})
+    a, b = pd.Series([True, False, False, False]), pd.Series([False, False, True, False])
+    embedder.dim = 24                                      # embedding_table needs the size up front
+    X = embedding_table({"bands": embedder}, df, [a, b])["bands"]
+    assert X.shape == (4, 24) and X.dtype == np.float32
+    assert np.isfinite(X[[0, 2]]).all() and np.isnan(X[[1, 3]]).all()
+    from course_utils.audio import load_audio
+
+    np.testing.assert_allclose(X[2], embedder.embed(load_audio(paths[2], sr=SR), SR), rtol=1e-4, atol=1e-5)
+
+
+def test_development_embedders_train_on_the_mask_or_fall_back(capsys):
+    df = pd.DataFrame({"actor": [1, 2, 13, 14], "speaker": list("abcd")})
+    df.attrs["synthetic"] = False
+    seen = {}
+
+    def load(kind, train_df):
+        seen[kind] = (list(train_df["actor"]), dict(train_df.attrs))
+        return f"dev-{kind}"
+
+    got = development_embedders(df, ["x", "y"], df["actor"] <= 12, load=load, fallback={"x": 1, "y": 2})
+    assert got == {"x": "dev-x", "y": "dev-y"} and seen["x"] == ([1, 2], {"synthetic": False})
+    df.attrs["synthetic"] = True
+    got = development_embedders(df, ["y"], df["actor"] <= 12, load=load, fallback={"x": 1, "y": 2})
+    assert got == {"y": 2} and "SYNTHETIC fallback" in capsys.readouterr().out
+
+
+def test_chapter_claims_fail_with_the_claim_named():
+    kinds = ["mfcc_stats", "xvector_ce", "xvector_aam", "resemblyzer"]
+    metrics = pd.DataFrame({"EER %": [38.0, 22.3, 23.4, 17.2]}, index=kinds)
+    robustness = pd.DataFrame({"clean": [10.0, 5.0], "babble 0 dB": [20.0, 5.0]})
+    args = dict(metrics=metrics, backend_eer=None, identification=None, enroll_size=None, attack_eer=None,
+                robustness=robustness, fused_eer=15.0, res_cos=17.2, dev_eer_fused=14.0,
+                dev_choice=pd.Series({"mfcc_stats": "PLDA"}), synthetic=True)
+    assert_chapter_claims(**args)
+    with pytest.raises(AssertionError, match="fusion is better than chance"):
+        assert_chapter_claims(**{**args, "fused_eer": 55.0})
+    with pytest.raises(AssertionError, match="babble at 0 dB"):
+        assert_chapter_claims(**{**args, "robustness": robustness.assign(**{"babble 0 dB": [1.0, 5.0]})})
+
+
+def test_save_leaves_no_temporary_file(embedder, tmp_path):
+    sv = SpeakerVerifier(embedder, threshold=0.1)
+    sv.enroll("low", [voice(120, 1)], SR)
+    sv.save(tmp_path / "v.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["v.json"]

@@ -5,13 +5,20 @@ through :func:`~course_utils.checks.call_student`, compares it with the course i
 (:mod:`course_utils.metrics.verification`, :mod:`course_utils.verification`) on cases chosen to
 catch the usual mistakes, and raises :class:`~course_utils.checks.ExerciseFeedback` saying what
 is wrong.
+
+Notebook: 03_speaker_verification_solutions § Task 1: the equal error rate
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import norm
 
+from ..datasets import load_ravdess
+from ..features import extract_cached, speaker_features
+from ..metrics.verification import det_curve, eer, rates_at
+from ..verification import cosine_scores, enroll_models
 from . import ExerciseFeedback, call_student, passed
 
 __all__ = [
@@ -32,9 +39,6 @@ _NEG = np.array([0.6, 0.5, 0.3, 0.2])
 
 def _unseen_actor_embeddings():
     """MFCC statistics (chapter 1) of RAVDESS actors 17-24, cached; normalised without labels."""
-    from ..datasets import load_ravdess
-    from ..features import extract_cached, speaker_features
-
     df = load_ravdess(allow_synthetic=True)
     ev = df[df["actor"] >= 17].reset_index(drop=True)
     F = np.asarray(extract_cached(list(ev["path"]), speaker_features, sr=16000, name="speaker_features"), float)
@@ -46,6 +50,17 @@ def given_embeddings() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(embeddings, speakers, is_enrollment)`` for RAVDESS actors 17-24 (MFCC statistics).
 
     The first two neutral/calm, normal-intensity utterances of each actor are marked for enrollment.
+
+    Returns
+    -------
+    embeddings : np.ndarray
+        ``(n, 120)`` MFCC statistics, mean/variance normalised without labels.
+    speakers : np.ndarray
+        ``(n,)`` speaker ids.
+    is_enrollment : np.ndarray
+        ``(n,)`` booleans, True for enrollment utterances.
+
+    Notebook: 03_speaker_verification_solutions § Task 3: cosine enrollment and verification
     """
     ev, F = _unseen_actor_embeddings()
     calm = ev["emotion"].isin(["neutral", "calm"]) & (ev["intensity"] == "normal")
@@ -59,9 +74,14 @@ def given_scores() -> tuple[np.ndarray, np.ndarray]:
 
     Voiceprints from :func:`given_embeddings`'s enrollment utterances, every other utterance
     scored against every voiceprint with the course's :mod:`course_utils.verification`.
-    """
-    from ..verification import cosine_scores, enroll_models
 
+    Returns
+    -------
+    positive_scores, negative_scores : np.ndarray
+        Target and non-target cosine scores.
+
+    Notebook: 03_speaker_verification_solutions § Task 1: the equal error rate
+    """
     F, spk, enroll = given_embeddings()
     ids, M, _ = enroll_models(F[enroll], spk[enroll])
     S = cosine_scores(M, F[~enroll])
@@ -71,9 +91,20 @@ def given_scores() -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------------------------ EER
 def check_eer(func: Callable) -> bool:
-    """``func(positive_scores, negative_scores) -> (eer, threshold)``, SpeechBrain convention."""
-    from ..metrics.verification import eer, rates_at
+    """Check the student's EER: ``func(positive_scores, negative_scores) -> (eer, threshold)``, SpeechBrain convention.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function.
+
+    Returns
+    -------
+    bool
+        True (a wrong answer raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Task 1: the equal error rate
+    """
     got = call_student(func, _POS.copy(), _NEG.copy())
     if not isinstance(got, tuple) or len(got) != 2:
         raise ExerciseFeedback(f"eer must return a tuple (eer, threshold), got {type(got).__name__}: {got!r}")
@@ -109,9 +140,20 @@ def check_eer(func: Callable) -> bool:
 
 # ------------------------------------------------------------------------------------ DET
 def check_det_points(func: Callable) -> bool:
-    """``func(positive_scores, negative_scores) -> (far, frr)`` at every distinct score, ascending."""
-    from ..metrics.verification import rates_at
+    """Check the student's DET points: ``func(positive_scores, negative_scores) -> (far, frr)`` at every distinct score.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function (ascending thresholds, accept when score > threshold).
+
+    Returns
+    -------
+    bool
+        True (a wrong answer raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Task 2: a DET curve
+    """
     got = call_student(func, _POS.copy(), _NEG.copy())
     if not isinstance(got, tuple) or len(got) != 2:
         raise ExerciseFeedback(f"det_points must return a tuple (far, frr), got {type(got).__name__}")
@@ -132,11 +174,22 @@ def check_det_points(func: Callable) -> bool:
 
 
 def check_det_plot(ax, positive_scores, negative_scores) -> bool:
-    """The DET plot: one curve on normal-deviate axes (``norm.ppf``) with labelled axes."""
-    from scipy.stats import norm
+    """Check the student's DET plot: one curve on normal-deviate axes (``norm.ppf``) with labelled axes.
 
-    from ..metrics.verification import det_curve
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        What the student's plotting function returned.
+    positive_scores, negative_scores : np.ndarray
+        The scores it plotted.
 
+    Returns
+    -------
+    bool
+        True (a wrong plot raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Task 2: a DET curve
+    """
     if ax is None or not hasattr(ax, "lines"):
         raise ExerciseFeedback("plot_det_curve must return the matplotlib Axes it drew on.")
     if not ax.lines:
@@ -165,7 +218,20 @@ def check_det_plot(ax, positive_scores, negative_scores) -> bool:
 
 # ------------------------------------------------------------------------------------ enrollment
 def check_enroll(func: Callable) -> bool:
-    """``func(embeddings) -> voiceprint``: the average of L2-normalised embeddings."""
+    """Check the student's enrollment: ``func(embeddings) -> voiceprint``, the average of L2-normalised embeddings.
+
+    Parameters
+    ----------
+    func : callable
+        The student's function.
+
+    Returns
+    -------
+    bool
+        True (a wrong answer raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Task 3: cosine enrollment and verification
+    """
     E = np.array([[3.0, 0.0], [0.0, 1.0]])
     got = np.asarray(call_student(func, E.copy()), float)
     if got.shape != (2,):
@@ -188,10 +254,24 @@ def check_enroll(func: Callable) -> bool:
 
 
 def check_verify(func: Callable, enroll: Callable | None = None) -> bool:
-    """``func(voiceprint, embedding, threshold) -> (accepted, score)`` with the cosine score.
+    """Check the student's verification: ``func(voiceprint, embedding, threshold) -> (accepted, score)``, cosine.
 
     With ``enroll`` given, the two functions are also run on real embeddings
     (:func:`given_embeddings`) and must reproduce the course's EER.
+
+    Parameters
+    ----------
+    func : callable
+        The student's ``verify``.
+    enroll : callable, optional
+        The student's ``enroll`` (checked with :func:`check_enroll`).
+
+    Returns
+    -------
+    bool
+        True (a wrong answer raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Task 3: cosine enrollment and verification
     """
     v = np.array([1.0, 0.0])
     got = call_student(func, v, np.array([10.0, 10.0]), 0.5)
@@ -209,9 +289,6 @@ def check_verify(func: Callable, enroll: Callable | None = None) -> bool:
     if bool(acc_eq):
         raise ExerciseFeedback("A score equal to the threshold must be rejected: accept only when score > threshold.")
     if enroll is not None:
-        from ..metrics.verification import eer
-        from ..verification import cosine_scores, enroll_models
-
         F, spk, is_enroll = given_embeddings()
         ids, M, _ = enroll_models(F[is_enroll], spk[is_enroll])
         S = cosine_scores(M, F[~is_enroll])
@@ -237,7 +314,20 @@ _QUIZ = {
 
 
 def check_quiz(answers: dict) -> bool:
-    """Short answers about thresholds, DET plots and replay attacks (see the solution notebook)."""
+    """Check the quiz: short answers about thresholds, DET plots and replay attacks.
+
+    Parameters
+    ----------
+    answers : dict
+        The student's answers, keyed by question.
+
+    Returns
+    -------
+    bool
+        True (a wrong answer raises :class:`~course_utils.checks.ExerciseFeedback` with a hint).
+
+    Notebook: 03_speaker_verification_solutions § Quiz
+    """
     if not isinstance(answers, dict):
         raise ExerciseFeedback(f"answers must be a dict, got {type(answers).__name__}")
     missing = [k for k in _QUIZ if k not in answers]

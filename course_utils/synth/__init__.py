@@ -1,15 +1,12 @@
-"""Synthetic signals with known ground truth: speech (the offline fallback) and music.
+"""Synthetic signals with known ground truth: speech and sound events (the offline fallbacks) and music.
 
-See :mod:`course_utils.synth.speech` and :mod:`course_utils.synth.music`.
+See :mod:`course_utils.synth.speech`, :mod:`course_utils.synth.corpora`, :mod:`course_utils.synth.events`
+and :mod:`course_utils.synth.music`.
 """
-from .music import (
-    chord_progression,
-    drum_pattern,
-    generated_song,
-    kick_demo,
-    style_clip,
-    tagged_clip,
-)
+from .corpora import WORD_UNITS, write_librispeech_like, write_speech_commands_like
+from .drums import drum_pattern, kick_demo
+from .events import EVENT_CLASSES, sound_event, write_esc10_like
+from .music import chord_progression, generated_song, style_clip, tagged_clip
 from .speech import (
     EMOTION_PROSODY,
     EMOTIONS,
@@ -34,4 +31,10 @@ __all__ = [
     "style_clip",
     "tagged_clip",
     "generated_song",
+    "EVENT_CLASSES",
+    "sound_event",
+    "write_esc10_like",
+    "WORD_UNITS",
+    "write_librispeech_like",
+    "write_speech_commands_like",
 ]

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .drums import _check_tempo, drum_pattern, kick_demo  # noqa: F401  (music.drum_pattern, music.kick_demo)
+from .instruments import _add, _finish, _hat, _kick, _note, _snare
+
 __all__ = [
     "CHORD_ROOTS",
     "CHORD_LABELS",
     "STYLES",
     "TAGS",
-    "kick_demo",
-    "drum_pattern",
     "chord_progression",
     "random_chord_labels",
     "render_music",
@@ -50,175 +51,6 @@ STYLES: dict[str, dict] = {
     "ambient": dict(tempo=(60, 80), meter=4, swing=0.0, parts=("chords", "melody"),
                     chord_timbre="pad", bass_rhythm=1, four_on_floor=False),
 }
-
-
-# --------------------------------------------------------------------------- instruments
-def _kick(sr: int, dur: float = 0.15) -> np.ndarray:
-    t = np.arange(int(dur * sr)) / sr
-    freq = 50 + 100 * np.exp(-t * 40)
-    return np.sin(2 * np.pi * np.cumsum(freq) / sr) * np.exp(-t * 25)
-
-
-def _hat(sr: int, rng: np.random.Generator, dur: float = 0.05) -> np.ndarray:
-    t = np.arange(int(dur * sr)) / sr
-    noise = np.diff(rng.normal(size=t.size + 1))  # crude high-pass
-    return 0.3 * noise * np.exp(-t * 80)
-
-
-def _snare(sr: int, rng: np.random.Generator, dur: float = 0.12) -> np.ndarray:
-    t = np.arange(int(dur * sr)) / sr
-    return (0.5 * rng.normal(size=t.size) + 0.5 * np.sin(2 * np.pi * 190 * t)) * np.exp(-t * 30)
-
-
-def _midi_hz(m: float) -> float:
-    return 440.0 * 2 ** ((m - 69) / 12)
-
-
-def _note(midi: float, dur: float, sr: int, rng: np.random.Generator, timbre: str = "pluck") -> np.ndarray:
-    """One note; ``timbre`` in ``pluck`` (decaying), ``pad`` (slow attack), ``bright`` (many
-    harmonics), ``bass`` (sine + 2nd harmonic), ``lead`` (vibrato, voice-like)."""
-    n = max(int(dur * sr), 1)
-    t = np.arange(n) / sr
-    f = _midi_hz(midi)
-    if timbre == "lead":
-        phase = 2 * np.pi * np.cumsum(f * (1 + 0.012 * np.sin(2 * np.pi * 5.5 * t))) / sr
-        sig = sum(np.sin(h * phase) * (0.6**h) for h in range(1, 7))
-        env = np.minimum(1, t / 0.04) * np.minimum(1, (dur - t) / 0.05).clip(0)
-        return sig * env
-    weights = {"pluck": (1, 0.5, 0.33, 0.25, 0.2), "pad": (1, 0.3, 0.15), "bright": (1, 0.7, 0.5, 0.45, 0.35, 0.3, 0.25, 0.2),
-               "bass": (1, 0.4)}[timbre]
-    sig = sum(w * np.sin(2 * np.pi * f * h * t + rng.uniform(0, 2 * np.pi)) for h, w in enumerate(weights, start=1))
-    if timbre == "pad":
-        env = np.minimum(1, t / 0.25) * np.minimum(1, (dur - t) / 0.2).clip(0)
-    elif timbre == "bass":
-        env = np.minimum(1, t / 0.005) * np.exp(-t * 4)
-    else:
-        env = np.minimum(1, t / 0.01) * np.exp(-t * (2.0 if timbre == "pluck" else 1.2))
-    return sig * env
-
-
-def _add(y: np.ndarray, sig: np.ndarray, at: float, sr: int, gain: float = 1.0) -> None:
-    i = int(round(at * sr))
-    if i >= y.size or i < 0:
-        return
-    seg = y[i : i + sig.size]
-    seg += gain * sig[: seg.size]
-
-
-def _finish(y: np.ndarray, noise_snr_db: float | None, rng: np.random.Generator) -> np.ndarray:
-    if noise_snr_db is not None:
-        from ..audio import mix_at_snr
-
-        y = mix_at_snr(y.astype(np.float32), rng.normal(size=y.size).astype(np.float32), noise_snr_db)
-    peak = float(np.max(np.abs(y)))
-    if peak == 0:
-        raise ValueError("the generated music is silent (no part plays)")
-    return (0.9 * y / peak).astype(np.float32)
-
-
-def _check_tempo(tempo: float) -> None:
-    if not 20 <= tempo <= 400:
-        raise ValueError(f"tempo must be in 20..400 BPM, got {tempo}")
-
-
-# --------------------------------------------------------------------------- beats
-def kick_demo(tempo: float = 120.0, duration: float = 10.0, sr: int = 22050) -> tuple[np.ndarray, np.ndarray]:
-    """A bare kick drum on every beat: the simplest beat-tracking test signal.
-
-    Parameters
-    ----------
-    tempo : float
-        Beats per minute (20-400).
-    duration : float
-        Length in seconds.
-    sr : int
-        Sample rate.
-
-    Returns
-    -------
-    y : np.ndarray
-        float32 audio, peak 0.9.
-    beats : np.ndarray
-        The exact beat times in seconds (first kick at 0 s).
-
-    Notebook: 06_music_information_retrieval § The 120 BPM kick demo
-    """
-    _check_tempo(tempo)
-    if duration <= 0:
-        raise ValueError(f"duration must be positive, got {duration}")
-    beats = np.arange(0, duration, 60.0 / tempo)
-    y = np.zeros(int(duration * sr))
-    kick = _kick(sr)
-    for b in beats:
-        _add(y, kick, b, sr)
-    return (0.9 * y / np.max(np.abs(y))).astype(np.float32), beats
-
-
-def drum_pattern(
-    tempo: float = 120.0,
-    n_beats: int = 32,
-    meter: int = 4,
-    swing: float = 0.0,
-    sr: int = 22050,
-    noise_snr_db: float | None = None,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A kick/snare/hi-hat pattern with exactly known beat times.
-
-    Kick on the downbeat (and beat 3 in 4/4), snare on the other beats, hi-hats on eighth notes;
-    ``swing`` (0-0.5) delays the off-beat eighths by that fraction of a beat; ``meter`` is the
-    number of beats per bar (2-7); ``noise_snr_db`` adds white noise at that SNR.
-
-    Parameters
-    ----------
-    tempo : float
-        Beats per minute (20-400).
-    n_beats : int
-        Number of beats (the first at 0.5 s).
-    meter : int
-        Beats per bar, 2-7.
-    swing : float
-        Delay of the off-beat eighths as a fraction of a beat, in [0, 0.5).
-    sr : int
-        Sample rate.
-    noise_snr_db : float, optional
-        Add white noise at this SNR in dB (``None``: clean).
-    seed : int
-        Seeds the hi-hat and snare noise and the added noise.
-
-    Returns
-    -------
-    y : np.ndarray
-        float32 audio.
-    beats : np.ndarray
-        Beat times in seconds (the ground truth for beat tracking).
-    downbeats : np.ndarray
-        Times of the first beat of each bar.
-
-    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
-    """
-    _check_tempo(tempo)
-    if not 2 <= meter <= 7:
-        raise ValueError(f"meter must be 2..7 beats per bar, got {meter}")
-    if not 0 <= swing < 0.5:
-        raise ValueError(f"swing must be in [0, 0.5), got {swing}")
-    if n_beats < 1:
-        raise ValueError(f"n_beats must be at least 1, got {n_beats}")
-    rng = np.random.default_rng(seed)
-    period = 60.0 / tempo
-    lead = 0.5
-    beats = lead + np.arange(n_beats) * period
-    y = np.zeros(int((beats[-1] + period + 0.5) * sr))
-    kick, snare = _kick(sr), _snare(sr, rng)
-    for k, b in enumerate(beats):
-        pos = k % meter
-        if pos == 0 or (meter == 4 and pos == 2):
-            _add(y, kick, b, sr, 1.0 if pos == 0 else 0.8)
-        else:
-            _add(y, snare, b, sr, 0.6)
-        _add(y, _hat(sr, rng), b, sr, 0.5)
-        _add(y, _hat(sr, rng), b + period * (0.5 + swing), sr, 0.35)
-    return _finish(y, noise_snr_db, rng), beats, beats[::meter]
 
 
 # --------------------------------------------------------------------------- chords
@@ -337,6 +169,22 @@ def chord_progression(
 
 
 # --------------------------------------------------------------------------- styles and tags
+def _melody(y: np.ndarray, key: int, duration: float, period: float, sr: int, rng: np.random.Generator,
+            gain: float) -> None:
+    """Add a vibrato lead wandering by small steps on the major scale of ``key`` (some notes rest)."""
+    scale = np.array([0, 2, 4, 5, 7, 9, 11])
+    t0 = 0.0
+    m = 72 + key
+    while t0 < duration:
+        dur = period * float(rng.choice([0.5, 1.0, 1.0, 2.0]))
+        m = int(np.clip(m + rng.choice([-2, -1, 1, 2, 0, 3, -3]), 67 + key, 84 + key))
+        pc = (m - key) % 12
+        m = m - pc + int(scale[np.argmin(np.abs(scale - pc))])  # snap to the scale
+        if rng.random() > 0.15:
+            _add(y, _note(m, dur * 0.95, sr, rng, "lead"), t0, sr, gain)
+        t0 += dur
+
+
 def render_music(
     parts: Sequence[str],
     *,
@@ -414,7 +262,6 @@ def render_music(
     degrees = [(0, "maj"), (9, "min"), (5, "maj"), (7, "maj"), (4, "min"), (2, "min")]
     order = [0, 1, 2, 3] if rng.random() < 0.5 else [0, 2, 3, 0, 4, 5, 3, 0]
     kick, snare = _kick(sr), _snare(sr, rng)
-    scale = np.array([0, 2, 4, 5, 7, 9, 11])
     chords = []
     gains = {p: float(rng.uniform(0.6, 1.0)) for p in TAGS}
     bar = meter * period
@@ -454,16 +301,7 @@ def render_music(
                 _add(y, _hat(sr, rng), t0, sr, 0.5 * gains["hihat"])
                 _add(y, _hat(sr, rng), t0 + period * (0.5 + swing), sr, 0.35 * gains["hihat"])
     if "melody" in parts:
-        t0 = 0.0
-        m = 72 + key
-        while t0 < duration:
-            dur = period * float(rng.choice([0.5, 1.0, 1.0, 2.0]))
-            m = int(np.clip(m + rng.choice([-2, -1, 1, 2, 0, 3, -3]), 67 + key, 84 + key))
-            pc = (m - key) % 12
-            m = m - pc + int(scale[np.argmin(np.abs(scale - pc))])  # snap to the scale
-            if rng.random() > 0.15:
-                _add(y, _note(m, dur * 0.95, sr, rng, "lead"), t0, sr, 0.3 * melody_gain * gains["melody"])
-            t0 += dur
+        _melody(y, key, duration, period, sr, rng, 0.3 * melody_gain * gains["melody"])
     return _finish(y, noise_snr_db, rng), beats, chords
 
 

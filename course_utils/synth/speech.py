@@ -174,6 +174,52 @@ def _resonator(freq: float, bw: float, sr: int) -> tuple[np.ndarray, np.ndarray]
     return b, a
 
 
+def _rosenberg(f0: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """Glottal phase (cycles) and Rosenberg pulse shape for the pitch track ``f0``."""
+    phase = np.cumsum(f0 / sr)
+    frac = phase % 1.0
+    pulse = np.where(
+        frac < 0.4, 0.5 * (1 - np.cos(np.pi * frac / 0.4)),
+        np.where(frac < 0.56, np.cos(0.5 * np.pi * (frac - 0.4) / 0.16), 0.0),
+    )
+    return phase, pulse
+
+
+def _formant_filter(src: np.ndarray, units: str, bounds: np.ndarray, speaker: SpeakerProfile, sr: int) -> np.ndarray:
+    """Cascade of 4 resonators whose targets follow the units, interpolated in 5 ms blocks."""
+    n = src.size
+    block = max(1, int(0.005 * sr))
+    n_blocks = int(np.ceil(n / block))
+    centres = (np.arange(n_blocks) + 0.5) * block / sr
+    targets = np.array([_UNITS[u][0] for u in units], dtype=float) * speaker.vtl_scale
+    targets *= np.array(speaker.formant_shift)[None, :]
+    mids = (bounds[:-1] + bounds[1:]) / 2
+    formants = np.stack([np.interp(centres, mids, targets[:, k]) for k in range(4)], axis=1)
+    formants = np.minimum(formants, 0.45 * sr)
+    bws = np.array([90.0, 110.0, 160.0, 220.0])
+    out = np.empty(n)
+    zis = [np.zeros(2) for _ in range(4)]
+    for bi in range(n_blocks):
+        seg = src[bi * block : (bi + 1) * block]
+        for k in range(4):
+            b, a = _resonator(formants[bi, k], bws[k], sr)
+            seg, zis[k] = lfilter(b, a, seg, zi=zis[k])
+        out[bi * block : bi * block + seg.size] = seg
+    return out
+
+
+def _unit_envelope(out: np.ndarray, units: str, unit_idx: np.ndarray, sr: int) -> np.ndarray:
+    """Per-unit loudness (each unit brought to its own level, then smoothed), nasals damped."""
+    unit_gain = {"voiced": 1.0, "nasal": 0.35, "fricative": 0.5, "silence": 0.0}
+    gain_per_unit = np.array([unit_gain[_UNITS[u][1]] for u in units])
+    # each unit is brought to its own loudness (resonators differ wildly in gain), then smoothed
+    unit_rms = np.array([np.sqrt(np.mean(out[unit_idx == k] ** 2)) + 1e-12 for k in range(len(units))])
+    scale = (gain_per_unit / unit_rms)[unit_idx]
+    win = np.hanning(int(0.02 * sr) | 1)
+    env = np.convolve(scale, win / win.sum(), mode="same")
+    return env
+
+
 def synthesize_utterance(
     units: str,
     speaker: SpeakerProfile,
@@ -239,12 +285,7 @@ def synthesize_utterance(
     f0 = speaker.f0 * pros["f0"] * np.exp(contour + tremor + jitter)
 
     # --- glottal source: Rosenberg pulses, differentiated (lip radiation), with shimmer
-    phase = np.cumsum(f0 / sr)
-    frac = phase % 1.0
-    pulse = np.where(
-        frac < 0.4, 0.5 * (1 - np.cos(np.pi * frac / 0.4)),
-        np.where(frac < 0.56, np.cos(0.5 * np.pi * (frac - 0.4) / 0.16), 0.0),
-    )
+    phase, pulse = _rosenberg(f0, sr)
     period = phase.astype(int)
     shimmer = 1 + speaker.shimmer * rng.normal(size=period[-1] + 2)[period]
     # lip radiation only partly differentiates the flow: keeps H1 strong, as in real voices
@@ -261,32 +302,10 @@ def synthesize_utterance(
     src = lfilter([1 - pole], [1, -pole], src)
 
     # --- formant filter: cascade of 4 resonators, targets interpolated in 5 ms blocks
-    block = max(1, int(0.005 * sr))
-    n_blocks = int(np.ceil(n / block))
-    centres = (np.arange(n_blocks) + 0.5) * block / sr
-    targets = np.array([_UNITS[u][0] for u in units], dtype=float) * speaker.vtl_scale
-    targets *= np.array(speaker.formant_shift)[None, :]
-    mids = (bounds[:-1] + bounds[1:]) / 2
-    formants = np.stack([np.interp(centres, mids, targets[:, k]) for k in range(4)], axis=1)
-    formants = np.minimum(formants, 0.45 * sr)
-    bws = np.array([90.0, 110.0, 160.0, 220.0])
-    out = np.empty(n)
-    zis = [np.zeros(2) for _ in range(4)]
-    for bi in range(n_blocks):
-        seg = src[bi * block : (bi + 1) * block]
-        for k in range(4):
-            b, a = _resonator(formants[bi, k], bws[k], sr)
-            seg, zis[k] = lfilter(b, a, seg, zi=zis[k])
-        out[bi * block : bi * block + seg.size] = seg
+    out = _formant_filter(src, units, bounds, speaker, sr)
 
     # --- energy envelope: per-unit loudness with smooth onsets, emotion energy, nasal damping
-    unit_gain = {"voiced": 1.0, "nasal": 0.35, "fricative": 0.5, "silence": 0.0}
-    gain_per_unit = np.array([unit_gain[_UNITS[u][1]] for u in units])
-    # each unit is brought to its own loudness (resonators differ wildly in gain), then smoothed
-    unit_rms = np.array([np.sqrt(np.mean(out[unit_idx == k] ** 2)) + 1e-12 for k in range(len(units))])
-    scale = (gain_per_unit / unit_rms)[unit_idx]
-    win = np.hanning(int(0.02 * sr) | 1)
-    env = np.convolve(scale, win / win.sum(), mode="same")
+    env = _unit_envelope(out, units, unit_idx, sr)
     amp_tremor = 1 + 2 * pros["tremor"] * np.sin(2 * np.pi * 6.0 * t + 1.0)
     y = out * env * amp_tremor
     y = sosfilt(butter(2, 70.0, btype="highpass", fs=sr, output="sos"), y)  # no DC, like a real microphone
