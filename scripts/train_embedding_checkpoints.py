@@ -43,10 +43,8 @@ SPLITS = {"train": 16, "dev": 12}   # split name -> last training actor
 
 
 def train_all(out_dir: Path, progress: bool = True) -> list[dict]:
-    import numpy as np
-    import torch
-
     from course_utils import embeddings as E
+    from course_utils.checkpoint import save_checkpoint
     from course_utils.parallel import torch_threads
 
     full = E.default_train_df()
@@ -65,14 +63,9 @@ def train_all(out_dir: Path, progress: bool = True) -> list[dict]:
             info.update(train_actors=f"RAVDESS actors 1-{last_actor}", split=split,
                         trained_by="scripts/train_embedding_checkpoints.py")
             name = f"{kind}-{split}.pt"
-            if kind in ("mfcc_stats", "ivector"):     # NumPy arrays -> tensors, so every checkpoint is a state_dict
-                state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
-            # torch.save names the zip's inner folder after the file, so the checkpoint is written under
-            # its final name (not a temporary one, as course_utils.checkpoint.save_checkpoint does):
-            # the bytes, and so the SHA-256, must be reproducible
-            torch.save(state, out_dir / name)
-            (out_dir / name).with_suffix(".json").write_text(json.dumps(dict(info=info, history=history), indent=1))
-            sha256 = E.sha256_file(out_dir / name)
+            # NumPy arrays are stored as tensors (every checkpoint is a state_dict); the bytes are those of a
+            # direct torch.save under the final name, so the SHA-256 is reproducible
+            sha256 = save_checkpoint(out_dir / name, state, dict(info=info, history=history))
             entries.append(dict(kind=kind, split=split, file=name, key=E.portable_key(kind, train_df, 0),
                                 sha256=sha256, train_actors=f"1-{last_actor}",
                                 n_files=int(len(train_df)), train_cpu_seconds=info["train_cpu_seconds"]))

@@ -10,23 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..metrics.verification import eer
+from ..verification.scoring import l2_normalize  # the one implementation (chapter 3)
 
 __all__ = ["l2_normalize", "pair_scores", "pairwise_eer", "identification_accuracy", "separation_ratio"]
-
-
-def l2_normalize(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero).
-
-    Parameters
-    ----------
-    X : np.ndarray
-        One row per example.
-
-    Notebook: 02_speaker_embeddings § 8. Listen: which voices does the x-vector confuse?
-    """
-    X = np.asarray(X, dtype=np.float64)
-    n = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(n, 1e-12)
 
 
 def pair_scores(X: np.ndarray, labels: Sequence, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
