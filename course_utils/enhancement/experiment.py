@@ -24,6 +24,8 @@ from .masks import oracle_enhance
 
 __all__ = [
     "NOISE_KINDS",
+    "noise_lead_in",
+    "music_noise_source",
     "make_noise",
     "noise_for",
     "babble_without_target",
@@ -36,6 +38,42 @@ __all__ = [
 #: The noise types of the chapter.
 NOISE_KINDS = ("white", "pink", "babble", "music")
 _SCORE_COLUMNS = ("method", "noise", "snr", "utt", "si_sdr", "stoi", "pesq")
+
+
+def noise_lead_in(df: pd.DataFrame) -> float:
+    """Seconds of noise-only lead-in that spectral subtraction and Wiener filtering may use as noise.
+
+    RAVDESS speech starts after about a second, the synthetic stand-in's after 0.15 s; the estimate
+    must not reach into the speech.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The chapter's table from ``load_ravdess(allow_synthetic=True)``.
+
+    Returns
+    -------
+    float
+        0.25 for RAVDESS, 0.1 for the synthetic fallback.
+
+    Notebook: 05_speech_enhancement § Spectral subtraction
+    """
+    return 0.1 if df.attrs.get("synthetic") else 0.25
+
+
+def music_noise_source() -> str:
+    """One line that says where the chapter's music noise comes from (real tracks, or synthetic offline).
+
+    Returns
+    -------
+    str
+        The sentence to print.
+
+    Notebook: 05_speech_enhancement § Noise that matters
+    """
+    if corruptions.music_noise(1, 16000, np.random.default_rng(0), part="test")[1]:
+        return "music noise: SYNTHETIC (librosa's example tracks are not available offline; course_utils.synth)"
+    return "music noise: librosa's example tracks " + ", ".join(corruptions.MUSIC_NOISE_KEYS)
 
 
 def make_noise(
