@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from course_utils import embeddings as E
+from course_utils.cache import file_digest
 from course_utils.embeddings import shipped
 
 
@@ -24,7 +25,7 @@ def _ship(tiny_df, folder, monkeypatch):
     torch.save({k: torch.from_numpy(v) for k, v in state.items()}, folder / "mfcc_stats-train.pt")
     (folder / "mfcc_stats-train.json").write_text(json.dumps(dict(info=info, history=history)))
     entry = dict(kind="mfcc_stats", split="train", file="mfcc_stats-train.pt",
-                 key=E.portable_key("mfcc_stats", tiny_df, 0), sha256=E.sha256_file(folder / "mfcc_stats-train.pt"))
+                 key=E.portable_key("mfcc_stats", tiny_df, 0), sha256=file_digest(folder / "mfcc_stats-train.pt"))
     (folder / "embeddings_manifest.json").write_text(json.dumps(dict(checkpoints=[entry])))
     monkeypatch.setattr(shipped, "CHECKPOINT_DIR", folder)
     return state

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..embeddings.xvector import XVector, count_parameters, stats_pooling, xvector_layer_table
-from . import ExerciseFeedback, call_student, expect_close, expect_equal, passed
+from . import ExerciseFeedback, call_student, expect_close, passed
 
 __all__ = ["check_pooling_quiz", "check_stats_pooling", "check_xvector_param_count"]
 

@@ -23,7 +23,7 @@ This file only re-exports.
 """
 from __future__ import annotations
 
-from ..paths import CHECKPOINT_DIR, sha256_file
+from ..paths import CHECKPOINT_DIR
 from .base import MIN_DURATION, SR, Embedder, prepare_audio, speech_log_mel
 from .recipes import CONFIGS, KINDS, default_train_df, train_kind
 from .shipped import code_digest, portable_key, shipped_checkpoint
@@ -46,5 +46,4 @@ __all__ = [
     "code_digest",
     "prepare_audio",
     "speech_log_mel",
-    "sha256_file",
 ]

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 import math
 
-import numpy as np
 import pandas as pd
 import torch
 from torch import nn
