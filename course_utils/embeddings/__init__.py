@@ -12,7 +12,8 @@ Every kind follows the :class:`Embedder` protocol (``name``, ``sr``, ``dim``, ``
 ``embed_paths``). The modules, one concept each:
 
 * :mod:`~.base`: the :class:`Embedder` protocol, audio preparation, log-mel input, the embedding cache;
-* :mod:`~.xvector`, :mod:`~.ivector`, :mod:`~.dvector`: the models; :mod:`~.train`: their training
+* :mod:`~.xvector`, :mod:`~.ivector`, :mod:`~.dvector`: the models (:mod:`~.seed_xvector`: the seed
+  chapter's x-vector as written, to count it); :mod:`~.train`: their training
   steps (through :func:`course_utils.training.fit`); :mod:`~.embedders`: the six embedder kinds;
 * :mod:`~.recipes`: configurations, training set and :func:`~.recipes.train_kind`;
 * :mod:`~.shipped`: the shipped checkpoints (``course_utils/checkpoints/``) and their keys;

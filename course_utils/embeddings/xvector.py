@@ -333,7 +333,7 @@ def full_xvector(n_in: int = 40, pooling: str = "stats") -> XVector:
     pooling : str
         ``"stats"`` or ``"attentive"`` statistics pooling.
 
-    Notebook: 02_speaker_embeddings § 1. The x-vector network, exactly
+    Notebook: 02_speaker_embeddings § 1. The x-vector network
     """
     return XVector(n_in=n_in, pooling=pooling, **FULL_CONFIG)
 
