@@ -37,7 +37,8 @@ import torch  # noqa: E402
 
 from course_utils.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from course_utils.datasets import load_esc10  # noqa: E402
-from course_utils.paths import CHECKPOINT_DIR, sha256_file  # noqa: E402
+from course_utils.cache import file_digest as sha256_file  # noqa: E402
+from course_utils.paths import CHECKPOINT_DIR  # noqa: E402
 from course_utils.sound_events import accuracy, esc_inputs, normalize, train_network  # noqa: E402
 from course_utils.sound_events.shipped import KINDS, MANIFEST, data_digest, fold_indices, make_network  # noqa: E402
 

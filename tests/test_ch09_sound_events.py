@@ -86,7 +86,9 @@ def test_networks_shapes_and_attention_weights():
     assert bool(((clip > 0) & (clip < 1)).all())
     assert se.ResNetSmall()(x).shape == (2, 10)
     ast = se.AudioTransformer()
-    assert ast(x).shape == (2, 10) and ast.embed(x[:, :64, :144]).shape == (2, 1 + 4 * 9, 64)
+    assert ast(x).shape == (2, 10) and ast.embed(x[:, :64, :128]).shape == (2, 1 + 4 * 8, 64)
+    with pytest.raises(ValueError, match="fewer"):
+        ast(x[:, :, :100])
 
 
 def test_a_few_steps_of_training_lower_the_loss():

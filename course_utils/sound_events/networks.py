@@ -162,7 +162,8 @@ class AudioTransformer(nn.Module):
     Parameters
     ----------
     n_mels, n_frames : int
-        Input size (cropped to whole patches).
+        Input size (cropped to whole patches); the default 128 frames is the training crop. A longer
+        input is scored as the mean of the logits of its first and its last ``n_frames`` frames.
     n_classes : int
         Classes.
     dim, depth, heads : int
@@ -173,7 +174,7 @@ class AudioTransformer(nn.Module):
     Notebook: 09_sound_classification § An audio spectrogram transformer at equal size
     """
 
-    def __init__(self, n_mels: int = 64, n_frames: int = 156, n_classes: int = 10, dim: int = 64, depth: int = 2,
+    def __init__(self, n_mels: int = 64, n_frames: int = 128, n_classes: int = 10, dim: int = 64, depth: int = 2,
                  heads: int = 4, patch: int = 16):
         super().__init__()
         self.crop = (n_mels // patch * patch, n_frames // patch * patch)
@@ -183,6 +184,15 @@ class AudioTransformer(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, n_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.encoder(self.embed(x[:, :self.crop[0], :self.crop[1]]))
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.encoder(self.embed(x))
         return self.head(self.norm(tokens[:, 0]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x[:, :self.crop[0]]
+        if x.shape[2] < self.crop[1]:
+            raise ValueError(f"AudioTransformer: {x.shape[2]} frames, fewer than the {self.crop[1]} it was built for")
+        if x.shape[2] == self.crop[1]:
+            return self._logits(x)
+        # a longer clip: the mean of the logits of its first and last crop (the position grid is fixed)
+        return 0.5 * (self._logits(x[:, :, :self.crop[1]]) + self._logits(x[:, :, -self.crop[1]:]))

@@ -34,7 +34,7 @@ MANIFEST = CHECKPOINT_DIR / "ch09_manifest.json"
 KINDS = {"cnn": Recipe(epochs=40, patience=None),
          "cnn_plain": Recipe(epochs=40, alpha=None, spec=False, shift=False, patience=None)}
 #: The short recipe the notebook trains per fold when no shipped checkpoint fits the data.
-LIVE_STEPS = 60
+LIVE_STEPS = 40
 
 
 def validation_fold(test_fold: int) -> int:
