@@ -11,7 +11,7 @@ from .data import (CLIP_SECONDS, HOP_MS, N_MELS, SR, WIN_MS, check_fold_split, c
 from .baselines import BASELINES, cross_validate, make_baseline
 from .networks import AttentionPooling, AudioTransformer, EscCNN, ResNetSmall, count_parameters
 from .sed import activity_to_events, frame_activity, make_soundscape, segment_activity, segment_metrics
-from .shipped import (KINDS, data_digest, fold_indices, fold_models, live_model, make_network, predict_folds,
+from .shipped import (KINDS, data_digest, fold_indices, fold_models, live_model, live_steps, make_network, predict_folds,
                       validation_fold)
 from .training import Recipe, accuracy, normalize, predict_proba, train_network
 
@@ -22,6 +22,6 @@ __all__ = [
     "time_shift", "mixup", "augment_batch",
     "AttentionPooling", "EscCNN", "ResNetSmall", "AudioTransformer", "count_parameters",
     "Recipe", "normalize", "train_network", "predict_proba", "accuracy",
-    "KINDS", "validation_fold", "make_network", "data_digest", "fold_indices", "fold_models", "predict_folds", "live_model",
+    "KINDS", "validation_fold", "make_network", "data_digest", "fold_indices", "fold_models", "predict_folds", "live_model", "live_steps",
     "make_soundscape", "frame_activity", "activity_to_events", "segment_activity", "segment_metrics",
 ]
