@@ -105,7 +105,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             bad = []
             for kind in kinds:
-                entry = train_kind(kind, df, X, y, Path(tmp))
+                entry = train_kind(kind, df, X, y, Path(tmp), folds=args.fold or range(1, 6))
                 shipped = manifest.get(kind, {}).get("files", {})
                 bad += [n for n, h in entry["files"].items() if shipped.get(n) != h]
             print("all SHA-256 match the manifest" if not bad else f"differ from the manifest: {bad}")
