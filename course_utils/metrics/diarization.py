@@ -19,6 +19,13 @@ from hypothesis labels to reference labels maximises the total overlap (Hungaria
 :func:`scipy.optimize.linear_sum_assignment`). The forgiveness ``collar`` removes
 ``± collar`` seconds around every reference segment boundary from scoring (md-eval's convention;
 pyannote's ``collar`` is the total width, i.e. twice this value).
+
+Self-overlap convention: a speaker is either speaking or not, so two overlapping segments with the
+same label count as **one** speaker over their union (as if merged first, the way md-eval merges
+them). ``pyannote.metrics`` instead counts every segment, so a speaker overlapping itself counts
+twice there (twice the reference speech, and a hypothesis that also overlaps itself earns two
+correct assignments). The two agree whenever no label overlaps itself, which holds for every
+conversation and hypothesis the course builds.
 """
 from __future__ import annotations
 
@@ -101,7 +108,9 @@ def diarization_error_rate(
     Parameters
     ----------
     reference, hypothesis : list of (start, end, label) or DataFrame
-        Who spoke when. Labels of the two need not match (the best mapping is found).
+        Who spoke when. Labels of the two need not match (the best mapping is found). A label's
+        overlapping segments count once over their union (see the module docstring; pyannote
+        counts them twice).
     collar : float
         Seconds not scored on each side of every reference boundary (0 = strict scoring).
     skip_overlap : bool

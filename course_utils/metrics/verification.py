@@ -141,10 +141,14 @@ def min_dcf(
     """Minimum of the NIST detection cost function and its threshold.
 
     ``DCF(t) = c_miss * FRR(t) * p_target + c_fa * FAR(t) * (1 - p_target)``, minimised over the
-    candidate thresholds. With ``normalize=True`` (the NIST SRE / VoxCeleb convention) it is
-    divided by ``min(c_miss * p_target, c_fa * (1 - p_target))``, the cost of the better of
-    "accept everything" and "reject everything", so 1.0 means the system is useless at this
-    operating point. ``normalize=False`` gives SpeechBrain's ``minDCF`` value.
+    candidate thresholds: SpeechBrain's set (:func:`candidate_thresholds`) plus one just below the
+    lowest score, where every trial is accepted. With ``normalize=True`` (the NIST SRE / VoxCeleb
+    convention) it is divided by ``min(c_miss * p_target, c_fa * (1 - p_target))``, the cost of the
+    better of "accept everything" and "reject everything"; both are candidates, so the normalised
+    value lies in [0, 1] and 1.0 means the system is useless at this operating point.
+    ``normalize=False`` gives SpeechBrain's ``minDCF`` value whenever its threshold set reaches the
+    minimum, which it always does for ``p_target <= 0.5`` with equal costs (SpeechBrain omits the
+    accept-everything threshold, so with a large ``p_target`` its value can exceed the trivial cost).
 
     Parameters
     ----------
@@ -171,6 +175,7 @@ def min_dcf(
     if c_miss <= 0 or c_fa <= 0:
         raise ValueError(f"min_dcf: costs must be positive, got c_miss={c_miss}, c_fa={c_fa}")
     thr = candidate_thresholds(positive_scores, negative_scores)
+    thr = np.concatenate([thr, [np.nextafter(thr[0], -np.inf)]])  # last: accept everything (ties keep SpeechBrain's)
     far, frr = rates_at(positive_scores, negative_scores, thr)
     dcf = c_miss * frr * p_target + c_fa * far * (1.0 - p_target)
     i = int(np.argmin(dcf))
