@@ -278,6 +278,13 @@ def extract_cached(
     (:mod:`course_utils.cache`). Results are kept as NPZ in ``data/cache/features``; an entry that is
     unreadable or does not fit is recomputed with a warning.
 
+    What the key does **not** cover: values ``func`` reads at run time from outside its arguments
+    and its module's source, such as a global variable reassigned after import (a notebook cell
+    that changes ``N_MELS`` read by a feature function) or a file it opens. The source of
+    ``func``'s module is hashed, so *editing* a module-level constant recomputes; *reassigning* it
+    while the program runs does not, and the cached result of the old value is returned. Pass such
+    values as ``**params`` (they are part of the key) instead of reading globals.
+
     ``n_jobs`` worker processes share the files (:func:`course_utils.parallel.map_files`); the results
     do not depend on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.
 
