@@ -52,7 +52,7 @@ def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, 
     neg = np.sort(_scores(negative_scores, "negative_scores"))
     thr = np.asarray(thresholds, dtype=np.float64)
     frr = np.searchsorted(pos, thr, side="right") / pos.size
-    far = 1.0 - np.searchsorted(neg, thr, side="right") / neg.size
+    far = (neg.size - np.searchsorted(neg, thr, side="right")) / neg.size  # a count over n, as frr: exact ties stay ties
     return far, frr
 
 
