@@ -96,6 +96,40 @@ def _active(segments: Sequence[Segment], t: float) -> set:
     return {lab for s, e, lab in segments if s <= t < e}
 
 
+def _scored_pieces(ref: list[Segment], hyp: list[Segment], collar: float,
+                   skip_overlap: bool) -> tuple[list[tuple[float, set, set]], list, list]:
+    """Stretches of constant activity: ``(duration, active ref indices, active hyp indices)``, and the labels."""
+    # collar zones (not scored)
+    no_score: list[tuple[float, float]] = []
+    if collar > 0:
+        for s, e, _ in ref:
+            no_score += [(max(0.0, s - collar), s + collar), (max(0.0, e - collar), e + collar)]
+    points = {0.0}
+    for s, e, _ in ref + hyp:
+        points.update((s, e))
+    for s, e in no_score:
+        points.update((s, e))
+    grid = np.array(sorted(points))
+    ref_labels = sorted({lab for *_, lab in ref}, key=str)
+    hyp_labels = sorted({lab for *_, lab in hyp}, key=str)
+    ri = {lab: i for i, lab in enumerate(ref_labels)}
+    hi = {lab: i for i, lab in enumerate(hyp_labels)}
+    pieces = []  # (duration, active ref indices, active hyp indices)
+    for a, b in zip(grid[:-1], grid[1:]):
+        if b <= a:
+            continue
+        mid = 0.5 * (a + b)
+        if any(s <= mid < e for s, e in no_score):
+            continue
+        r = {ri[lab] for lab in _active(ref, mid)}
+        if skip_overlap and len(r) > 1:
+            continue
+        h = {hi[lab] for lab in _active(hyp, mid)}
+        if r or h:
+            pieces.append((float(b - a), r, h))
+    return pieces, ref_labels, hyp_labels
+
+
 def diarization_error_rate(
     reference: Any,
     hypothesis: Any,
@@ -134,34 +168,9 @@ def diarization_error_rate(
     hyp = as_segments(hypothesis, name="hypothesis")
     if not np.isfinite(collar) or collar < 0:
         raise ValueError(f"collar must be a non-negative number of seconds, got {collar}")
-    # collar zones (not scored)
-    no_score: list[tuple[float, float]] = []
-    if collar > 0:
-        for s, e, _ in ref:
-            no_score += [(max(0.0, s - collar), s + collar), (max(0.0, e - collar), e + collar)]
-    points = {0.0}
-    for s, e, _ in ref + hyp:
-        points.update((s, e))
-    for s, e in no_score:
-        points.update((s, e))
-    grid = np.array(sorted(points))
-    ref_labels = sorted({lab for *_, lab in ref}, key=str)
-    hyp_labels = sorted({lab for *_, lab in hyp}, key=str)
+    pieces, ref_labels, hyp_labels = _scored_pieces(ref, hyp, collar, skip_overlap)
     ri = {lab: i for i, lab in enumerate(ref_labels)}
     hi = {lab: i for i, lab in enumerate(hyp_labels)}
-    pieces = []  # (duration, active ref indices, active hyp indices)
-    for a, b in zip(grid[:-1], grid[1:]):
-        if b <= a:
-            continue
-        mid = 0.5 * (a + b)
-        if any(s <= mid < e for s, e in no_score):
-            continue
-        r = {ri[lab] for lab in _active(ref, mid)}
-        if skip_overlap and len(r) > 1:
-            continue
-        h = {hi[lab] for lab in _active(hyp, mid)}
-        if r or h:
-            pieces.append((float(b - a), r, h))
     total = sum(d * len(r) for d, r, _ in pieces)
     if total <= 0:
         raise ValueError("reference: no reference speech left to score (empty reference, or all inside the collar)")
