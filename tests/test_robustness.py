@@ -39,27 +39,12 @@ from course_utils.verification import (
     VoiceprintFileError,
 )
 from course_utils.verification.verifier import _content_digest
+from test_verification import band_energies, voice  # the toy embedder and tone "speakers"
 
 SR = 16000
 
 
 # ----------------------------------------------------------------------------- material
-def band_energies(y, sr):
-    """A toy embedding: log energy in 24 linear frequency bands."""
-    spec = np.abs(np.fft.rfft(y * np.hanning(y.size))) ** 2
-    e = np.log(np.array([b.sum() for b in np.array_split(spec[: spec.size // 4], 24)]) + 1e-9)
-    return e - e.mean()
-
-
-def voice(f0: float, seed: int, dur: float = 1.0) -> np.ndarray:
-    """A 'speaker': a harmonic tone at ``f0`` with a little noise, peak 0.3."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(dur * SR)) / SR
-    y = sum(np.sin(2 * np.pi * k * f0 * (1 + 0.01 * rng.normal()) * t) / k for k in range(1, 5))
-    y = y + 0.05 * rng.normal(size=t.size)
-    return (0.3 * y / np.max(np.abs(y))).astype(np.float32)
-
-
 @dataclass
 class Ctx:
     """Everything the cases need, built once per module."""
