@@ -96,7 +96,7 @@ def mfcc(y: np.ndarray, sr: int, n_mfcc: int = 20, n_mels: int = 40) -> np.ndarr
 
     Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
-    y = check_audio(y, name="y")
+    y = check_audio(y, sr, name="y")
     S = librosa.power_to_db(_mel_power(y, sr, n_mels, 25.0, 10.0, 20.0, None))
     return dct(S, axis=0, type=2, norm="ortho")[:n_mfcc].astype(np.float32)
 
@@ -252,7 +252,7 @@ def log_mel(
 
     Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
-    y = check_audio(y, name="y")
+    y = check_audio(y, sr, name="y")
     S = _mel_power(y, sr, n_mels, win_ms, hop_ms, 0.0, fmax)
     return librosa.power_to_db(S, ref=np.max, top_db=80.0).astype(np.float32)
 

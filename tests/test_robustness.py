@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from course_utils import vad
+from course_utils import features, streaming, vad
 from course_utils.audio import AudioError, AudioWarning, check_audio, load_audio
 from course_utils.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from course_utils.emotion import EmotionRecognizer
@@ -185,6 +185,12 @@ CASES: list[tuple[str, Callable[[Ctx], Any], Any]] = [
     ("check_audio/file name", lambda c: check_audio("speech.wav", SR), Raises(AudioError, r"speech\.wav.*load_audio")),
     ("check_audio/int16 array is scaled", lambda c: check_audio((c.y * 32767).astype(np.int16)),
      Returns(lambda y: y.dtype == np.float32 and np.max(np.abs(y)) <= 1.0, "float32 in [-1, 1]")),
+    # --- features and streaming
+    ("mfcc/sr=0", lambda c: features.mfcc(c.y, 0), Raises(AudioError, r"y: sr: the sample rate must be positive")),
+    ("log_mel/sr=-16000", lambda c: features.log_mel(c.y, -16000), Raises(AudioError, r"y: sr: .*positive")),
+    ("speaker_features/sr=16000.5", lambda c: features.speaker_features(c.y, 16000.5), Raises(AudioError, r"whole number")),
+    ("speaker_features/int16 as float", lambda c: features.speaker_features(c.y * INT16_SCALE, SR), Raises(AudioError, r"integer PCM")),
+    ("iter_chunks/sr=0", lambda c: list(streaming.iter_chunks(c.y, 0)), Raises(ValueError, r"sr")),
     # --- VAD
     ("energy_vad/int16 as float", lambda c: vad.energy_vad(c.y * INT16_SCALE, SR), Raises(AudioError, r"y: float samples reach")),
     ("energy_vad/sr=0", lambda c: vad.energy_vad(c.y, 0), Raises(ValueError, r"sr")),
