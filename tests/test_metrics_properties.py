@@ -13,6 +13,7 @@ package the course claims to agree with (``mir_eval`` for the beat F-measure):
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 
 import mir_eval
 import numpy as np
@@ -39,14 +40,16 @@ def _rates(pos, neg, t):
 
 
 def eer_by_definition(pos, neg):
-    """SpeechBrain: thresholds = distinct scores and midpoints; the first with the smallest |FAR - FRR|."""
+    """SpeechBrain: thresholds = distinct scores and midpoints; the first with the smallest |FAR - FRR|
+    (compared exactly, as fractions: in floating point 1/2 - 1/3 and 2/3 - 1/2 differ in the last bit)."""
     distinct = sorted(set(pos) | set(neg))
     thresholds = sorted(distinct + [(a + b) / 2 for a, b in zip(distinct, distinct[1:])])
     best = None
     for t in thresholds:
-        far, frr = _rates(pos, neg, t)
+        far = Fraction(sum(1 for s in neg if s > t), len(neg))
+        frr = Fraction(sum(1 for s in pos if s <= t), len(pos))
         if best is None or abs(far - frr) < best[0]:
-            best = (abs(far - frr), (far + frr) / 2)
+            best = (abs(far - frr), float((far + frr) / 2))
     return best[1]
 
 

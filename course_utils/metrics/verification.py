@@ -48,12 +48,18 @@ def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, 
 
     Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR
     """
+    below_pos, below_neg, n_pos, n_neg = _counts_below(positive_scores, negative_scores, thresholds)
+    frr = below_pos / n_pos
+    far = 1.0 - below_neg / n_neg
+    return far, frr
+
+
+def _counts_below(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """How many target and non-target scores are ``<= threshold`` (rejected), and the two totals."""
     pos = np.sort(_scores(positive_scores, "positive_scores"))
     neg = np.sort(_scores(negative_scores, "negative_scores"))
     thr = np.asarray(thresholds, dtype=np.float64)
-    frr = np.searchsorted(pos, thr, side="right") / pos.size
-    far = (neg.size - np.searchsorted(neg, thr, side="right")) / neg.size  # a count over n, as frr: exact ties stay ties
-    return far, frr
+    return np.searchsorted(pos, thr, side="right"), np.searchsorted(neg, thr, side="right"), pos.size, neg.size
 
 
 def candidate_thresholds(positive_scores, negative_scores) -> np.ndarray:
@@ -125,7 +131,11 @@ def eer(positive_scores, negative_scores) -> tuple[float, float]:
     """
     thr = candidate_thresholds(positive_scores, negative_scores)
     far, frr = rates_at(positive_scores, negative_scores, thr)
-    i = int(np.argmin(np.abs(far - frr)))
+    # |FAR - FRR| compared exactly, in integers (n_pos * n_neg * |FAR - FRR|): equal gaps tie, and the
+    # first (lowest) threshold wins as in SpeechBrain, whatever the rounding of the two fractions
+    below_pos, below_neg, n_pos, n_neg = _counts_below(positive_scores, negative_scores, thr)
+    gap = np.abs((n_neg - below_neg).astype(np.int64) * n_pos - below_pos.astype(np.int64) * n_neg)
+    i = int(np.argmin(gap))
     return float((far[i] + frr[i]) / 2.0), float(thr[i])
 
 
