@@ -29,6 +29,7 @@ import hashlib
 import inspect
 import json
 import os
+import shutil
 import time
 import uuid
 import warnings
@@ -46,6 +47,7 @@ __all__ = [
     "file_digest",
     "files_digest",
     "source_digest",
+    "arrays_digest",
     "atomic_path",
     "atomic_write_text",
     "file_lock",
@@ -174,13 +176,42 @@ def source_digest(*objects: object) -> str:
     return h.hexdigest()
 
 
+def arrays_digest(arrays: Mapping[str, np.ndarray] | Sequence[np.ndarray]) -> str:
+    """SHA-256 of arrays held in memory (generated mixtures, training sets): names, dtypes, shapes and every byte.
+
+    For results computed from signals that exist only in memory, where :func:`file_digest` has no
+    file to hash. About 0.4 s for 280 MB on a laptop core.
+
+    Parameters
+    ----------
+    arrays : mapping of str to np.ndarray, or sequence of np.ndarray
+        What the cached result is computed from.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+
+    Notebook: 05_speech_enhancement § A small mask-estimation network
+    """
+    h = hashlib.sha256()
+    items = sorted(arrays.items()) if isinstance(arrays, Mapping) else enumerate(arrays)
+    for name, a in items:
+        a = np.ascontiguousarray(a)
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """A unique temporary path beside ``target``, renamed over it when the block succeeds.
+    """A temporary path with ``target``'s own name, in a private folder beside it, renamed over it on success.
 
-    The temporary name keeps ``target``'s suffix (``np.savez`` and ``torch.save`` see a ``.npz`` or
-    ``.pt`` name). If the block raises, the temporary file is removed and ``target`` is untouched, so
-    a failed save leaves the old file intact; concurrent writers never share a temporary name.
+    The temporary file has exactly ``target``'s name (``np.savez`` sees a ``.npz`` name, and
+    ``torch.save``, which names the archive inside the file after the file, writes the same bytes as
+    a direct save would, so checkpoints stay reproducible); it lives in a private, uniquely named
+    folder beside ``target``, so concurrent writers never share it. If the block raises, the
+    temporary file is removed and ``target`` is untouched: a failed save leaves the old file intact.
 
     Parameters
     ----------
@@ -192,18 +223,18 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     pathlib.Path
         Where to write.
 
-    Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in one object
+    Notebook: 03_speaker_verification § Saving and loading a verifier
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.stem}{_TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}{target.suffix}")
+    folder = target.parent / f".{target.name}{_TMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    tmp = folder / target.name
     try:
         yield tmp
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def atomic_write_text(target: str | os.PathLike, text: str) -> None:
@@ -274,7 +305,7 @@ def clean_orphans(folder: str | os.PathLike, *, older_than: float = ORPHAN_AGE_S
     for p in Path(folder).glob(f"*{_TMP_MARK}*"):
         with contextlib.suppress(OSError):
             if now - p.stat().st_mtime > older_than:
-                p.unlink()
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
                 removed.append(p)
     return removed
 

@@ -4,7 +4,6 @@ Used by every notebook (``notebooks/01_speaker_recognition.ipynb`` first).
 """
 from __future__ import annotations
 
-import errno
 import os
 import random
 from pathlib import Path
@@ -13,7 +12,6 @@ import numpy as np
 
 __all__ = [
     "CHECKPOINT_DIR",
-    "sha256_file",
     "repo_root",
     "data_dir",
     "cache_dir",
@@ -25,33 +23,6 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 #: Shipped model weights (``state_dict`` + JSON) and their manifests, see ``data/README.md``.
 CHECKPOINT_DIR = _PACKAGE_DIR / "checkpoints"
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """SHA-256 hex digest of a file's bytes: :func:`course_utils.cache.file_digest`, for a file that must exist.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-
-    Returns
-    -------
-    str
-        64 hexadecimal digits.
-
-    Raises
-    ------
-    FileNotFoundError
-        ``path`` is not a file (``file_digest`` would return ``"missing:<path>"`` instead).
-
-    Notebook: 02_speaker_embeddings § 9. Saving and loading an encoder
-    """
-    from .cache import file_digest  # not at the top: course_utils.cache imports this module
-
-    if not os.path.isfile(path):
-        raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
-    return file_digest(path)
 
 
 def repo_root() -> Path:

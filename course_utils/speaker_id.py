@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.special import logsumexp
+from sklearn.mixture import GaussianMixture
 
-from .features import deltas, mfcc
-from .paths import cache_dir, seed_everything
+from .cache import entry_path, key_of, source_digest
+from .checkpoint import cached_model, state_digest
+from .features import frame_mfcc
+from .paths import seed_everything
+from .training import fit
 
 __all__ = [
     "split_unseen_takes",
@@ -33,6 +37,15 @@ def split_unseen_takes(df: pd.DataFrame, test_repetition: int = 2) -> tuple[pd.D
 
     Every actor says every sentence in every emotion twice; repetition ``test_repetition`` of each
     is held out, so training and test cover the same speakers, emotions and sentences.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        RAVDESS table (:func:`course_utils.datasets.load_ravdess`).
+    test_repetition : int
+        The repetition (1 or 2) held out for testing.
+
+    Notebook: 01_speaker_recognition § 4. Closed-set identification with an SVM
     """
     test = df["repetition"] == test_repetition
     return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
@@ -41,21 +54,44 @@ def split_unseen_takes(df: pd.DataFrame, test_repetition: int = 2) -> tuple[pd.D
 def split_unseen_emotions(
     df: pd.DataFrame, test_emotions: Sequence[str] = ("angry", "fearful", "surprised", "disgust")
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The harder split: the test emotions never occur in training (the voice changes with them)."""
+    """The harder split: the test emotions never occur in training (the voice changes with them).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        RAVDESS table (:func:`course_utils.datasets.load_ravdess`).
+    test_emotions : sequence of str
+        Emotions held out for testing.
+
+    Notebook: 01_speaker_recognition § 4. Closed-set identification with an SVM
+    """
     test = df["emotion"].isin(list(test_emotions))
     return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
 
 
 def frame_features(y: np.ndarray, sr: int, n_mfcc: int = 20) -> np.ndarray:
-    """Frame-level MFCC + delta, shape ``(frames, 2 * n_mfcc)``, with per-utterance mean removal
-    (cepstral mean normalisation) and low-energy frames dropped: the input of a GMM-UBM."""
-    m = mfcc(y, sr, n_mfcc=n_mfcc)
-    feats = np.concatenate([m, deltas(m)], axis=0).T
-    energy = m[0]
-    keep = energy > np.percentile(energy, 30) if energy.size >= 10 else np.ones(energy.size, bool)
-    feats = feats[keep]
-    feats[:, :n_mfcc] -= feats[:, :n_mfcc].mean(axis=0)
-    return feats.astype(np.float32)
+    """Frame-level MFCC + delta, the input of a GMM-UBM.
+
+    :func:`course_utils.features.frame_mfcc` with one delta order, the quietest 30% of the frames
+    dropped and per-utterance mean removal of the static coefficients (cepstral mean normalisation).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono speech.
+    sr : int
+        Its sample rate.
+    n_mfcc : int
+        Cepstral coefficients per frame.
+
+    Returns
+    -------
+    np.ndarray
+        ``(frames, 2 * n_mfcc)`` float32.
+
+    Notebook: 01_speaker_recognition § 5. The classic baseline: GMM-UBM
+    """
+    return frame_mfcc(y, sr, n_mfcc, n_deltas=1, drop_quiet_percent=30.0, normalize="static_mean")
 
 
 class GMMUBMIdentifier:
@@ -75,6 +111,8 @@ class GMMUBMIdentifier:
         Frames sampled (with ``seed``) to fit the UBM.
     seed : int
         Random seed.
+
+    Notebook: 01_speaker_recognition § GMM-UBM: modelling the frames
     """
 
     def __init__(self, n_components: int = 64, relevance: float = 16.0, max_frames: int = 20000, seed: int = 0):
@@ -85,8 +123,6 @@ class GMMUBMIdentifier:
 
     def fit(self, frames: Sequence[np.ndarray], labels: Sequence) -> GMMUBMIdentifier:
         """Fit the UBM on all ``frames`` (one array per utterance) and adapt one model per label."""
-        from sklearn.mixture import GaussianMixture
-
         if len(frames) != len(labels) or not len(frames):
             raise ValueError("fit: need as many frame arrays as labels, and at least one")
         rng = np.random.default_rng(self.seed)
@@ -141,6 +177,17 @@ class RawWaveformCNN(torch.nn.Module):
     Input ``(batch, samples)``; output class logits. The first layer's long kernels (80 samples,
     10 ms at 8 kHz, moved ``stride`` samples at a time) play the role of a filterbank that the
     network learns instead of the mel scale.
+
+    Parameters
+    ----------
+    n_classes : int
+        Output classes.
+    channels : int
+        Filters of the first layers (doubled in the last two).
+    stride : int
+        Hop of the first (filterbank) layer, in samples.
+
+    Notebook: 01_speaker_recognition § A raw-waveform CNN
     """
 
     def __init__(self, n_classes: int, channels: int = 32, stride: int = 8):
@@ -173,62 +220,91 @@ def train_classifier(
     batch_size: int = 64,
     lr: float = 3e-3,
     seed: int = 0,
-    cache_name: str | None = None,
+    cache: bool = False,
     progress: bool = True,
 ) -> dict[str, list[float]]:
-    """Train a classifier with Adam and cross-entropy; return the per-epoch history.
+    """Train a classifier with Adam, a one-cycle schedule and cross-entropy; return the per-epoch history.
 
-    With ``cache_name`` the trained ``state_dict`` (and history, as JSON) are kept in
-    ``cache_dir("models")`` and loaded instead of retraining when the same name is asked for again
-    (the name should encode data and hyper-parameters).
+    With ``cache=True`` the trained weights and history are kept in ``cache_dir("models")``
+    (:func:`course_utils.checkpoint.cached_model`) under a content key: the model's class and initial
+    weights, the data, the hyper-parameters and this function's code. Asking again loads them.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps a batch of ``X`` rows to class logits; trained in place.
+    X, y : np.ndarray
+        Training inputs and integer labels.
+    X_val, y_val : np.ndarray, optional
+        Validation data; its accuracy is recorded after every epoch.
+    epochs, batch_size : int
+        Passes over the data and examples per step.
+    lr : float
+        Peak learning rate.
+    seed : int
+        Seeds everything, including the order of the examples.
+    cache : bool
+        Keep the trained model and load it on the next identical call.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict of str to list of float
+        ``"train loss"``, ``"train accuracy"`` and (with validation data) ``"validation accuracy"``.
+
+    Notebook: 01_speaker_recognition § 6. What was said vs who said it
     """
-    import json
+    def train() -> dict:
+        return dict(history=_train_classifier(model, X, y, X_val, y_val, epochs, batch_size, lr, seed, progress))
 
-    from .progress import progress_bar
+    if not cache:
+        return train()["history"]
+    data = [np.ascontiguousarray(a) for a in (X, y, X_val, y_val) if a is not None]
+    key = key_of(type(model).__name__, state_digest(model), [state_digest({"a": a}) for a in data],
+                 epochs, batch_size, lr, seed, source_digest(_train_classifier))
+    meta, _ = cached_model(entry_path("models", f"classifier-{type(model).__name__}", key, ".pt"), model, train)
+    return {k: list(v) for k, v in meta["history"].items()}
 
-    if cache_name:
-        weights = cache_dir("models") / f"{cache_name}.pt"
-        hist_file = weights.with_suffix(".json")
-        if weights.exists() and hist_file.exists():
-            model.load_state_dict(torch.load(weights, weights_only=True))
-            model.eval()
-            return json.loads(hist_file.read_text())
+
+def _train_classifier(model, X, y, X_val, y_val, epochs, batch_size, lr, seed, progress) -> dict[str, list[float]]:
     seed_everything(seed)
     Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * int(np.ceil(len(X) / batch_size)))
     gen = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {"train loss": [], "train accuracy": []}
-    if X_val is not None:
-        history["validation accuracy"] = []
-    for _ in progress_bar(range(epochs), desc="epochs", progress=progress):
-        model.train()
+
+    def batches(epoch):
         order = torch.randperm(len(Xt), generator=gen)
-        total, correct, loss_sum = 0, 0, 0.0
         for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            logits = model(Xt[idx])
-            loss = torch.nn.functional.cross_entropy(logits, yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((logits.argmax(1) == yt[idx]).sum())
-            total += len(idx)
-        history["train loss"].append(loss_sum / total)
-        history["train accuracy"].append(correct / total)
-        if X_val is not None:
-            history["validation accuracy"].append(float(np.mean(predict_classifier(model, X_val) == y_val)))
-    model.eval()
-    if cache_name:
-        torch.save(model.state_dict(), weights)
-        hist_file.write_text(json.dumps(history))
-    return history
+            yield order[start:start + batch_size]
+
+    def step(idx):
+        logits = model(Xt[idx])
+        correct = int((logits.argmax(1) == yt[idx]).sum())
+        return torch.nn.functional.cross_entropy(logits, yt[idx]), len(idx), {"train accuracy": correct / len(idx)}
+
+    def evaluate():
+        return {"validation accuracy": float(np.mean(predict_classifier(model, X_val) == y_val))}
+
+    return fit(model, opt, batches, step, epochs=epochs, scheduler=sched, evaluate=None if X_val is None else evaluate,
+               threads=torch.get_num_threads(), progress=progress, desc="epochs")
 
 
 def predict_classifier(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Class indices predicted by ``model`` for ``X`` (evaluation mode, no gradients)."""
+    """Class indices predicted by ``model`` for ``X`` (evaluation mode, no gradients).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    X : np.ndarray
+        Inputs, one row per example.
+    batch_size : int
+        Examples per forward pass.
+
+    Notebook: 01_speaker_recognition § A raw-waveform CNN
+    """
     model.eval()
     out = []
     with torch.no_grad():
@@ -244,12 +320,23 @@ def cosine_scores(
 
     A voiceprint is the mean of a speaker's L2-normalised enrollment vectors, normalised again.
 
+    Parameters
+    ----------
+    enroll : np.ndarray
+        Enrollment vectors, one row each.
+    enroll_labels : sequence
+        Speaker of each enrollment vector.
+    test : np.ndarray
+        Test vectors.
+
     Returns
     -------
     scores : np.ndarray
         ``(len(test), n_speakers)``.
     speakers : np.ndarray
         The speaker of each column, sorted.
+
+    Notebook: 01_speaker_recognition § 7. A first verification demo
     """
     def unit(v: np.ndarray) -> np.ndarray:
         return v / np.linalg.norm(v, axis=-1, keepdims=True)
@@ -267,10 +354,23 @@ def cosine_trials(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every test vector scored against every voiceprint (:func:`cosine_scores`), split by trial type.
 
+    Parameters
+    ----------
+    enroll : np.ndarray
+        Enrollment vectors, one row each.
+    enroll_labels : sequence
+        Speaker of each enrollment vector.
+    test : np.ndarray
+        Test vectors.
+    test_labels : sequence
+        True speaker of each test vector.
+
     Returns
     -------
     target_scores, nontarget_scores : np.ndarray
         Scores of trials where the test speaker is the claimed speaker, and where it is not.
+
+    Notebook: 01_speaker_recognition § 7. A first verification demo
     """
     scores, speakers = cosine_scores(enroll, enroll_labels, test)
     same = np.asarray(test_labels)[:, None] == speakers[None, :]

@@ -77,7 +77,7 @@ def _names_defined(source: str) -> set[str]:
 def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Return the exercise version of a solution notebook (the input is not changed)."""
     nb = copy.deepcopy(solution)
-    nb.nbformat_minor = min(nb.get("nbformat_minor", 4), 4)  # no cell ids: generated files are stable
+    nb.nbformat_minor = 5  # cell ids (a 4.5 field) are kept from the solution, so generated files are stable
     stubbed: set[str] = set()
     for cell in nb.cells:
         tags = list(cell.get("metadata", {}).get("tags", []))
@@ -95,7 +95,6 @@ def make_exercise(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.source = _stub_markdown(cell.source)
         if tags:
             cell.metadata["tags"] = tags
-        cell.pop("id", None)
     if nb.cells and nb.cells[0].cell_type == "markdown":
         nb.cells[0].source = nb.cells[0].source.replace("Solutions", "Exercises").replace("solutions", "exercises")
     return nb
@@ -119,8 +118,6 @@ def build_all(root: Path | None = None, *, check: bool = False) -> list[Path]:
     stale = []
     for sol in sorted((root / "solutions").glob("*_solutions.ipynb")):
         nb = nbformat.read(sol, as_version=4)
-        for cell in nb.cells:  # ids differ between tools; exercises carry none
-            cell.pop("id", None)
         text = _dumps(make_exercise(nb))
         target = exercise_path(sol)
         if not target.exists() or target.read_text() != text:

@@ -109,7 +109,7 @@ def main() -> int:
 
     import torch
     from course_utils import enhancement as enh
-    from course_utils.paths import sha256_file
+    from course_utils.cache import atomic_write_text, file_digest
 
     torch.set_num_threads(1)
     actors = range(1, args.dev_train_actors + 1) if args.dev else range(1, 17)
@@ -125,15 +125,17 @@ def main() -> int:
           f"{sum(history['loss'][:50]) / 50:.3f} / {sum(history['loss'][-50:]) / 50:.3f}", flush=True)
     out = args.out or ROOT / "course_utils" / "checkpoints" / ("ch05_masknet_dev.pt" if args.dev else "ch05_masknet.pt")
     out.parent.mkdir(parents=True, exist_ok=True)
+    # straight to its name, not through a temporary file: torch.save names the zip archive inside the .pt
+    # after the file, so the bytes (and the sha256 the notebook checks) would depend on a temporary name
     torch.save(model.state_dict(), out)
     meta = {"recipe": recipe, "train_actors": [actors.start, actors.stop - 1], "n_utterances": len(clean),
             "babble_per_actor": args.babble_per_actor,
             "noise_seconds": enh.TRAIN_NOISE_SECONDS if args.noise_seconds is None else args.noise_seconds,
             "n_freq": model.n_freq, "hidden": model.hidden, "layers": model.layers,
-            "bidirectional": model.bidirectional, "n_bands": model.n_bands, "sha256": sha256_file(out),
+            "bidirectional": model.bidirectional, "n_bands": model.n_bands, "sha256": file_digest(out),
             "cpu_seconds": round(cpu), "history": [round(x, 4) for x in history["loss"]],
             "license": "Derived from RAVDESS (Livingstone & Russo 2018), CC BY-NC-SA 4.0"}
-    out.with_suffix(".json").write_text(json.dumps(meta))
+    atomic_write_text(out.with_suffix(".json"), json.dumps(meta))
     print(f"wrote {out} (sha256 {meta['sha256']})")
     if args.dev:
         t0 = time.process_time()

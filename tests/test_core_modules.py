@@ -1,10 +1,8 @@
 """The shared concept modules: cache, checkpoint, parallel, training, corruptions, frame_mfcc."""
 from __future__ import annotations
 
-import json
 import os
 import time
-import warnings
 
 import numpy as np
 import pytest
@@ -83,11 +81,13 @@ def test_atomic_path_keeps_old_file_on_failure_and_cleans_up(tmp_path):
 
 
 def test_clean_orphans_removes_only_old_temporaries(tmp_path):
-    old = tmp_path / "x.tmp-1-abc.npz"
-    new = tmp_path / "y.tmp-2-def.npz"
+    old = tmp_path / ".x.npz.tmp-1-abc"
+    new = tmp_path / ".y.npz.tmp-2-def"
     keep = tmp_path / "z.npz"
-    for p in (old, new, keep):
-        p.write_bytes(b"")
+    for p in (old, new):
+        p.mkdir()
+        (p / "x.npz").write_bytes(b"")
+    keep.write_bytes(b"")
     past = time.time() - 2 * cache.ORPHAN_AGE_SECONDS
     os.utime(old, (past, past))
     assert cache.clean_orphans(tmp_path) == [old]
@@ -128,6 +128,17 @@ def test_checkpoint_round_trip_and_tampering(tmp_path):
     path.with_suffix(".json").write_text("[" * 200_000)
     with pytest.raises(checkpoint.CheckpointError, match="JSON"):
         checkpoint.load_checkpoint(path)
+
+
+def test_saved_checkpoint_bytes_are_reproducible(tmp_path):
+    """torch.save names the archive after the file: the atomic save must write under the final name."""
+    state = {"w": torch.arange(6.0).reshape(2, 3)}
+    torch.save(state, tmp_path / "direct.pt")
+    (tmp_path / "a").mkdir()
+    checkpoint.save_checkpoint(tmp_path / "a" / "direct.pt", state)
+    first = cache.file_digest(tmp_path / "a" / "direct.pt")
+    checkpoint.save_checkpoint(tmp_path / "a" / "direct.pt", state)
+    assert cache.file_digest(tmp_path / "a" / "direct.pt") == first == cache.file_digest(tmp_path / "direct.pt")
 
 
 def test_state_digest_changes_with_one_weight():

@@ -8,6 +8,8 @@ import pytest
 import torch
 
 from course_utils import embeddings as E
+from course_utils.cache import file_digest
+from course_utils.embeddings import shipped
 
 
 @pytest.fixture
@@ -18,14 +20,14 @@ def tiny_df(tmp_path, speaker_table, monkeypatch):
 
 def _ship(tiny_df, folder, monkeypatch):
     """Write an mfcc_stats checkpoint for tiny_df into ``folder`` as the script does."""
-    state, info, history = E._train("mfcc_stats", tiny_df, 0, False)
+    state, info, history = E.train_kind("mfcc_stats", tiny_df, 0, False)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save({k: torch.from_numpy(v) for k, v in state.items()}, folder / "mfcc_stats-train.pt")
     (folder / "mfcc_stats-train.json").write_text(json.dumps(dict(info=info, history=history)))
     entry = dict(kind="mfcc_stats", split="train", file="mfcc_stats-train.pt",
-                 key=E.portable_key("mfcc_stats", tiny_df, 0), sha256=E.sha256_file(folder / "mfcc_stats-train.pt"))
+                 key=E.portable_key("mfcc_stats", tiny_df, 0), sha256=file_digest(folder / "mfcc_stats-train.pt"))
     (folder / "embeddings_manifest.json").write_text(json.dumps(dict(checkpoints=[entry])))
-    monkeypatch.setattr(E, "CHECKPOINT_DIR", folder)
+    monkeypatch.setattr(shipped, "CHECKPOINT_DIR", folder)
     return state
 
 
@@ -63,6 +65,28 @@ def test_corrupt_checkpoint_is_not_loaded(tiny_df, tmp_path, monkeypatch):
 
 
 def test_no_manifest_means_training(tiny_df, tmp_path, monkeypatch):
-    monkeypatch.setattr(E, "CHECKPOINT_DIR", tmp_path / "nothing")
+    monkeypatch.setattr(shipped, "CHECKPOINT_DIR", tmp_path / "nothing")
     assert E.shipped_checkpoint("mfcc_stats", tiny_df) is None
     assert E.model_path("mfcc_stats", tiny_df).parent.name == "models"
+
+
+def test_code_digest_ignores_docstrings_comments_and_layout(tmp_path, monkeypatch):
+    import importlib
+
+    from course_utils.embeddings import shipped
+
+    variants = {
+        "a": 'def f(x):\n    """Doc."""\n    return x + 1  # comment\n',
+        "b": 'def f(x):\n    """Another, longer\n    docstring."""\n\n    # a comment\n    return (x\n            + 1)\n',
+        "c": 'def f(x):\n    """Doc."""\n    return x + 2\n',
+    }
+    monkeypatch.syspath_prepend(str(tmp_path))
+    digests = {}
+    for name, src in variants.items():
+        (tmp_path / f"digest_mod_{name}.py").write_text(src)
+        mod = importlib.import_module(f"digest_mod_{name}")
+        monkeypatch.setattr(shipped, "training_code", lambda mod=mod: [mod.f])
+        shipped.code_digest.cache_clear()
+        digests[name] = shipped.code_digest()
+    shipped.code_digest.cache_clear()
+    assert digests["a"] == digests["b"] != digests["c"]

@@ -32,7 +32,7 @@ def test_feature_names_match_dimensions(utterances):
     assert E.spectral_features(y, SR).shape == (len(E.SPECTRAL_FEATURE_NAMES),)
     f = E.emotion_features(y, SR)
     assert f.shape == (len(E.EMOTION_FEATURE_NAMES),) and np.all(np.isfinite(f))
-    assert E.seed_features(y, SR).shape == (len(E.SEED_FEATURE_NAMES),) == (193,)
+    assert E.seed_features(y, SR).shape == (len(E.SEED_FEATURE_NAMES),) == (338,)
     assert E.baseline_features(y, SR).shape == (len(E.BASELINE_FEATURE_NAMES),)
     assert len(set(E.EMOTION_FEATURE_NAMES)) == len(E.EMOTION_FEATURE_NAMES)
 

@@ -6,8 +6,10 @@ import json
 import numpy as np
 import pytest
 
+from course_utils import corruptions as C
 from course_utils import enhancement as E
 from course_utils.audio import AudioError, mix_at_snr
+from course_utils.checkpoint import CheckpointError
 from course_utils.metrics.enhancement import si_sdr
 
 SR = 16000
@@ -25,7 +27,7 @@ def clean():
 
 @pytest.fixture
 def white_mix(clean):
-    noise = E.white_noise(3, SR, np.random.default_rng(0))
+    noise = C.white_noise(3, SR, np.random.default_rng(0))
     mix, nz = mix_at_snr(clean, noise, 0.0, rng=np.random.default_rng(1), return_noise=True)
     return mix, nz
 
@@ -57,7 +59,7 @@ def test_spectral_subtraction_formula(clean, white_mix):
     with pytest.raises(ValueError, match="alpha"):
         E.spectral_subtraction(mix, SR, alpha=-1)
     # an explicit noise recording can replace the leading-silence estimate
-    nz = E.white_noise(1, SR, np.random.default_rng(5))
+    nz = C.white_noise(1, SR, np.random.default_rng(5))
     assert E.spectral_subtraction(mix, SR, noise=0.2 * nz).shape == mix.shape
 
 
@@ -116,7 +118,7 @@ def test_oracle_masks(clean, white_mix):
 
 def test_noise_builders(clean):
     rng = np.random.default_rng(0)
-    w, p = E.white_noise(2, SR, rng), E.pink_noise(2, SR, rng)
+    w, p = C.white_noise(2, SR, rng), C.pink_noise(2, SR, rng)
     assert w.shape == p.shape == (2 * SR,)
     # pink noise: much more energy below 500 Hz than above 4 kHz, white: the reverse per Hz band share
     def low_high(y):
@@ -125,11 +127,11 @@ def test_noise_builders(clean):
         return P[(f > 50) & (f < 500)].mean() / P[f > 4000].mean()
     assert low_high(p) > 20 and 0.5 < low_high(w) < 2
     other = [np.roll(clean, k) + 0.01 for k in (0, 3000, 7000)]
-    b = E.babble_noise(other, 2, SR, rng, n_talkers=3)
+    b = C.babble(other, 2 * SR, rng, n_talkers=3)
     assert b.shape == (2 * SR,) and np.all(np.isfinite(b))
     with pytest.raises(ValueError, match="2 utterances"):
-        E.babble_noise(other[:1], 2, SR, rng)
-    m = E.synthetic_music(3, SR, seed=1)
+        C.babble(other[:1], 2 * SR, rng)
+    m = C.synthetic_music(3, SR, seed=1)
     assert m.shape == (3 * SR,) and np.max(np.abs(m)) == pytest.approx(0.5, abs=1e-3)
     # train and test parts differ; unknown kinds and parts are refused
     assert not np.allclose(E.make_noise("white", 1, SR, part="train"), E.make_noise("white", 1, SR, part="test"))
@@ -146,19 +148,19 @@ def test_music_noise_offline_fallback(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path))
     monkeypatch.setattr("course_utils.datasets.data_dir", lambda: tmp_path)
-    y, synthetic = E.music_noise(2, SR, np.random.default_rng(0), part="train")
+    y, synthetic = C.music_noise(2, SR, np.random.default_rng(0), part="train")
     assert synthetic and y.shape == (2 * SR,)
 
 
 def test_mask_net_training_and_cache(monkeypatch, tmp_path, clean):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0))}
+    noises = {"white": C.white_noise(3, SR, np.random.default_rng(0))}
     kw = dict(steps=6, batch_size=2, crop_seconds=0.5, hidden=8, progress=False)
-    model, hist, cached = E.load_or_train_mask_net([clean], noises, key="t", **kw)
+    model, hist, cached = E.load_or_train_mask_net([clean], noises, **kw)
     assert not cached and len(hist["loss"]) == 6 and np.all(np.isfinite(hist["loss"]))
     weights = list((tmp_path / "models").glob("*.pt"))
     assert len(weights) == 1 and json.loads(weights[0].with_suffix(".json").read_text())["hidden"] == 8
-    model2, hist2, cached2 = E.load_or_train_mask_net([clean], noises, key="t", **kw)
+    model2, hist2, cached2 = E.load_or_train_mask_net([clean], noises, **kw)
     assert cached2 and hist2 == hist
     mix = mix_at_snr(clean, noises["white"], 5.0)
     a, b = E.mask_net_enhance(model, mix, SR), E.mask_net_enhance(model2, mix, SR)
@@ -175,16 +177,16 @@ def test_mask_net_training_and_cache(monkeypatch, tmp_path, clean):
 
 def test_experiment_helpers(clean, tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0)), "pink": E.pink_noise(3, SR, np.random.default_rng(1))}
+    noises = {"white": C.white_noise(3, SR, np.random.default_rng(0)), "pink": C.pink_noise(3, SR, np.random.default_rng(1))}
     mixes = E.make_mixtures([clean], noises, [0.0, 5.0])
     assert len(mixes) == 4 and {m["noise"] for m in mixes} == {"white", "pink"}
     for m in mixes:
         assert np.allclose(m["mix"], m["clean"] + m["noise_sig"], atol=1e-6)
     methods = {k: v for k, v in E.enhance_methods().items() if not k.startswith("noisereduce")}
-    scores = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache_key="x", progress=False)
+    scores = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache=True, progress=False)
     assert len(scores) == 4 * len(methods)
     assert scores[scores.snr == 0].pesq.notna().all() and scores[scores.snr == 5].pesq.isna().all()
-    again = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache_key="x", progress=False)
+    again = E.evaluate_methods(mixes, methods, SR, full_metrics_snrs=(0.0,), cache=True, progress=False)
     assert np.allclose(again.si_sdr, scores.si_sdr)
     only_white = E.evaluate_methods(mixes, methods, SR, full_metrics_noises=("white",), progress=False)
     full = only_white[only_white.pesq.notna()]
@@ -214,7 +216,7 @@ def test_babble_without_target_and_per_utterance_noise(clean):
 
     assert power_at(babble[0], 200.0) < 1e-3 * power_at(babble[0], 1000.0)  # no talker "a" in the babble for "a"
     assert power_at(babble[1], 3000.0) < 1e-3 * power_at(babble[1], 200.0)
-    white = E.white_noise(3, SR, rng)
+    white = C.white_noise(3, SR, rng)
     noises = {"white": white, "babble": babble}
     assert E.noise_for(noises, "white", 2) is white and E.noise_for(noises, "babble", 1) is babble[1]
     mixes = E.make_mixtures([clean, clean, clean], noises, [0.0])
@@ -259,7 +261,9 @@ def test_exercise_checks_give_specific_feedback():
 def test_mask_net_bands_and_recipe_options(clean):
     import torch
 
-    interp = E._band_interp(16, 257)
+    from course_utils.enhancement.masknet import _band_interp
+
+    interp = _band_interp(16, 257)
     assert interp.shape == (16, 257) and np.allclose(interp.sum(axis=0), 1.0, atol=1e-5) and (interp >= 0).all()
     with pytest.raises(ValueError, match="n_bands"):
         E.MaskNet(hidden=8, n_bands=1)
@@ -268,7 +272,7 @@ def test_mask_net_bands_and_recipe_options(clean):
         mask = net(torch.randn(2, 30, 257))
     assert mask.shape == (2, 30, 257) and float(mask.min()) >= 0 and float(mask.max()) <= 1
     assert "interp" not in net.state_dict()  # rebuilt from n_bands, not stored
-    noises = {"white": E.white_noise(3, SR, np.random.default_rng(0)), "pink": E.pink_noise(3, SR, np.random.default_rng(1))}
+    noises = {"white": C.white_noise(3, SR, np.random.default_rng(0)), "pink": C.pink_noise(3, SR, np.random.default_rng(1))}
     kw = dict(steps=4, batch_size=2, crop_seconds=0.5, hidden=8, progress=False)
     m, h = E.train_mask_net([clean], noises, loss="combined", n_bands=8, noise_weights={"pink": 1.0}, **kw)
     assert len(h["loss"]) == 4 and np.all(np.isfinite(h["loss"])) and m.n_bands == 8
@@ -284,24 +288,19 @@ def test_mask_net_bands_and_recipe_options(clean):
 def test_pretrained_mask_net_checks_sha256(tmp_path, clean):
     import torch
 
-    from course_utils.paths import sha256_file
+    from course_utils.cache import file_digest
 
     net = E.MaskNet(hidden=8, n_bands=8)
     path = tmp_path / "net.pt"
     torch.save(net.state_dict(), path)
     meta = dict(n_freq=257, hidden=8, layers=1, bidirectional=True, n_bands=8, recipe={}, history=[])
     path.with_suffix(".json").write_text(json.dumps(meta))
-    sha = sha256_file(path)
+    sha = file_digest(path)
     model, got = E.load_pretrained_mask_net(path, sha256=sha)
     assert got["hidden"] == 8 and not model.training
     assert np.allclose(E.mask_net_enhance(model, clean, SR), E.mask_net_enhance(net.eval(), clean, SR), atol=1e-6)
-    with pytest.raises(ValueError, match="sha256"):
+    with pytest.raises(CheckpointError, match="SHA-256"):
         E.load_pretrained_mask_net(path, sha256="0" * 64)
-    # the weights digest (a cache key) follows the weights, not the object
-    assert E.model_digest(model) == E.model_digest(net) and len(E.model_digest(net)) == 16
-    with torch.no_grad():
-        next(model.parameters())[0, 0] += 1e-3
-    assert E.model_digest(model) != E.model_digest(net)
     with pytest.raises(FileNotFoundError, match="train_masknet"):
         E.load_pretrained_mask_net(tmp_path / "missing.pt", sha256=sha)
 
@@ -312,3 +311,40 @@ def test_shipped_checkpoint_matches_its_recipe():
     assert {k: meta["recipe"][k] for k in E.MASKNET_RECIPE} == E.MASKNET_RECIPE
     assert meta["train_actors"] == [1, 16] and meta["recipe"]["steps"] > 1000
     assert meta["sha256"] == E.PRETRAINED_SHA256 and len(meta["history"]) == meta["recipe"]["steps"]
+
+
+def test_shipped_mask_net_provenance():
+    model, meta, text = E.shipped_mask_net()
+    assert not model.training and text.startswith("shipped checkpoint (sha256 verified): ")
+    assert f"{meta['recipe']['steps']} steps" in text
+
+
+def test_from_scratch_gains_match_the_enhancers(clean, white_mix):
+    mix, _ = white_mix
+    Y = E.stft(mix, SR)
+    P = np.abs(Y) ** 2
+    N = E.estimate_noise_psd(P, SR)
+    S2 = E.subtract_noise_power(P, N, 4.0, 0.02)
+    ss = E.istft(np.sqrt(S2 / np.maximum(P, 1e-20)) * Y, SR, mix.size)
+    assert np.array_equal(ss, E.spectral_subtraction(mix, SR))
+    wf = E.istft(E.decision_directed_gain(P, N) * Y, SR, mix.size)
+    assert np.array_equal(wf, E.wiener_filter(mix, SR))
+
+
+def test_score_cache_follows_the_weights(clean, tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    noises = {"white": C.white_noise(3, SR, np.random.default_rng(0))}
+    mixes = E.make_mixtures([clean], noises, [5.0])
+    torch.manual_seed(0)
+    net = E.MaskNet(hidden=8)
+    first = E.evaluate_methods(mixes, E.enhance_methods(net), SR, full_metrics_snrs=(), cache=True, progress=False)
+    assert len(list((tmp_path / "enhancement").glob("scores-*.npz"))) == 1
+    with torch.no_grad():
+        next(net.parameters())[0, 0] += 0.5
+    second = E.evaluate_methods(mixes, E.enhance_methods(net), SR, full_metrics_snrs=(), cache=True, progress=False)
+    assert len(list((tmp_path / "enhancement").glob("scores-*.npz"))) == 2
+    assert list(first.method) == list(second.method)
+    with pytest.raises(ValueError, match="cache key"):
+        E.evaluate_methods(mixes, {"noisy": lambda x, sr, c, n: x}, SR, cache=True, progress=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import nbformat
 import pytest
 
 from course_utils.paths import repo_root
@@ -42,3 +43,14 @@ def test_chapter_files_follow_the_naming_scheme():
         for p in (ROOT / d).glob("*.ipynb"):
             assert p.stem.removesuffix(suffix) in allowed, f"{p} is not a chapter name"
     assert (ROOT / "notebooks" / "01_speaker_recognition.ipynb").exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_files_are_valid(path):
+    """Valid against the nbformat schema they declare (4.5, cell ids), so Jupyter opens them unmodified."""
+    nb = nbformat.reads(path.read_text(), as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5), f"{path.name}: nbformat {nb.nbformat}.{nb.nbformat_minor}"
+    ids = [c.get("id") for c in nb.cells]
+    assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: every cell needs its own id"
+

@@ -56,16 +56,20 @@ def test_raw_waveform_cnn_trains_caches_and_predicts(tmp_path, monkeypatch):
     X = np.stack([np.sin(2 * np.pi * (300 if k % 2 else 1200) * t + rng.uniform(0, 6)) for k in range(64)])
     X += 0.1 * rng.normal(size=X.shape)
     y = np.arange(64) % 2
+    torch.manual_seed(0)
     model = sid.RawWaveformCNN(n_classes=2, channels=8)
     hist = sid.train_classifier(model, X, y, X_val=X, y_val=y, epochs=6, batch_size=16, lr=1e-2,
-                                cache_name="unit", progress=False)
+                                cache=True, progress=False)
     assert set(hist) == {"train loss", "train accuracy", "validation accuracy"} and len(hist["train loss"]) == 6
     assert hist["validation accuracy"][-1] >= 0.9
-    again = sid.RawWaveformCNN(n_classes=2, channels=8)
-    assert sid.train_classifier(again, X, y, epochs=6, cache_name="unit", progress=False) == hist  # from cache
+    torch.manual_seed(0)
+    again = sid.RawWaveformCNN(n_classes=2, channels=8)  # same data, settings and initial weights: the cache
+    assert sid.train_classifier(again, X, y, X_val=X, y_val=y, epochs=6, batch_size=16, lr=1e-2,
+                                cache=True, progress=False) == hist
     np.testing.assert_array_equal(sid.predict_classifier(again, X), sid.predict_classifier(model, X))
-    assert (tmp_path / "models" / "unit.pt").exists()
-    state = torch.load(tmp_path / "models" / "unit.pt", weights_only=True)  # a plain state_dict, no pickle
+    saved = list((tmp_path / "models").glob("classifier-RawWaveformCNN-*.pt"))
+    assert len(saved) == 1
+    state = torch.load(saved[0], weights_only=True)  # a plain state_dict, no pickle
     assert isinstance(state, dict)
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ..features import deltas, mfcc, speaker_features
 from . import ExerciseFeedback, call_student, expect_close, passed
 
 __all__ = ["TASK_SCENARIOS", "check_task_types", "check_speaker_features", "check_nearest_mean"]
@@ -21,7 +22,15 @@ _CHOICES = {"identification", "verification", "open-set identification"}
 
 
 def check_task_types(answers: Mapping[str, str]) -> bool:
-    """Check the quiz: each scenario of :data:`TASK_SCENARIOS` labelled with its task."""
+    """Check the quiz: each scenario of :data:`TASK_SCENARIOS` labelled with its task.
+
+    Parameters
+    ----------
+    answers : dict
+        The student's answers.
+
+    Notebook: 01_speaker_recognition_solutions § Chapter 1: Solutions — speaker recognition
+    """
     if not isinstance(answers, Mapping):
         raise ExerciseFeedback("answers must be a dict {scenario: task}")
     missing = [s for s in TASK_SCENARIOS if s not in answers]
@@ -53,9 +62,15 @@ def _test_signals() -> list[tuple[np.ndarray, int]]:
 
 
 def check_speaker_features(func: Callable[[np.ndarray, int], np.ndarray]) -> bool:
-    """Check a 120-dim speaker vector against :func:`course_utils.features.speaker_features`."""
-    from ..features import deltas, mfcc, speaker_features
+    """Check a 120-dim speaker vector against :func:`course_utils.features.speaker_features`.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 01_speaker_recognition_solutions § Chapter 1: Solutions — speaker recognition
+    """
     for y, sr in _test_signals():
         got = np.asarray(call_student(func, y, sr), dtype=float)
         want = speaker_features(y, sr)
@@ -81,7 +96,15 @@ def check_speaker_features(func: Callable[[np.ndarray, int], np.ndarray]) -> boo
 
 
 def check_nearest_mean(func: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]) -> bool:
-    """Check nearest-class-mean identification on data where the answer is known."""
+    """Check nearest-class-mean identification on data where the answer is known.
+
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 01_speaker_recognition_solutions § Chapter 1: Solutions — speaker recognition
+    """
     rng = np.random.default_rng(2)
     centres = rng.normal(scale=5, size=(4, 6))
     labels = np.array(["ann", "bob", "cy", "dee"])

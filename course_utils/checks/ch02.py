@@ -6,8 +6,10 @@ where to look, or prints a success line.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from . import ExerciseFeedback, call_student, expect_close, expect_equal, passed
+from ..embeddings.xvector import XVector, count_parameters, stats_pooling, xvector_layer_table
+from . import ExerciseFeedback, call_student, expect_close, passed
 
 __all__ = ["check_pooling_quiz", "check_stats_pooling", "check_xvector_param_count"]
 
@@ -29,6 +31,13 @@ def check_pooling_quiz(answers: dict) -> bool:
 
     Keys: ``fixed_size_part`` (str), ``context_frames`` (int), ``pooled_dim`` (int),
     ``embedding_layer`` (str), ``frame_order_matters`` (bool), ``tv_matrix_uses_speaker_labels`` (bool).
+
+    Parameters
+    ----------
+    answers : dict
+        The student's answers.
+
+    Notebook: 02_speaker_embeddings_solutions § Chapter 2 solutions: speaker embeddings
     """
     if not isinstance(answers, dict):
         raise ExerciseFeedback(f"answers must be a dict, got {type(answers).__name__}")
@@ -61,11 +70,15 @@ def check_pooling_quiz(answers: dict) -> bool:
 # --------------------------------------------------------------------------- task 2: statistics pooling
 def check_stats_pooling(func) -> bool:
     """``func(h)`` takes a torch tensor ``(batch, channels, frames)`` and returns ``(batch, 2*channels)``:
-    per-channel means, then per-channel (population) standard deviations over frames."""
-    import torch
+    per-channel means, then per-channel (population) standard deviations over frames.
 
-    from ..embeddings.xvector import stats_pooling
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
 
+    Notebook: 02_speaker_embeddings_solutions § Chapter 2 solutions: speaker embeddings
+    """
     g = torch.Generator().manual_seed(0)
     h = torch.randn(3, 4, 50, generator=g) * torch.arange(1, 5).view(1, 4, 1) + 2.0
     got = call_student(func, h.clone())
@@ -114,9 +127,15 @@ def check_stats_pooling(func) -> bool:
 def check_xvector_param_count(func) -> bool:
     """``func(n_in, channels, kernels, emb_dim, seg_dim)`` -> total trainable parameters of the
     x-vector (Conv1d weights + biases, batch-norm scale + shift, the two segment layers with their
-    batch norms; no softmax), compared with PyTorch's count of :class:`~course_utils.embeddings.xvector.XVector`."""
-    from ..embeddings.xvector import XVector, count_parameters, xvector_layer_table
+    batch norms; no softmax), compared with PyTorch's count of :class:`~course_utils.embeddings.xvector.XVector`.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 02_speaker_embeddings_solutions § Chapter 2 solutions: speaker embeddings
+    """
     cases = [
         dict(n_in=40, channels=(512, 512, 512, 512, 1500), kernels=(5, 3, 3, 1, 1), emb_dim=512, seg_dim=512),
         dict(n_in=24, channels=(64, 64, 64, 64, 192), kernels=(5, 3, 3, 1, 1), emb_dim=128, seg_dim=64),

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import librosa
+import mir_eval
 import numpy as np
 
+from ..audio import mix_at_snr
+from ..mir.chords import chroma_from_stft
+from ..mir.fingerprint import FP_HOP, FP_SR, constellation, hash_peaks
+from ..synth.music import chord_progression, generated_song
 from . import ExerciseFeedback, call_student, expect_close, passed
 
 __all__ = ["check_chromagram", "check_hash_peaks", "check_identify", "check_beat_f_measure", "check_quiz",
@@ -17,16 +23,19 @@ __all__ = ["check_chromagram", "check_hash_peaks", "check_identify", "check_beat
 
 
 def _power_spec(y: np.ndarray, n_fft: int = 4096, hop: int = 2048) -> np.ndarray:
-    import librosa
-
     return np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop)) ** 2
 
 
 def check_chromagram(func) -> bool:
-    """``func(S, sr, n_fft)`` -> ``(12, frames)`` hard-binned chroma, each frame max-normalised."""
-    from ..mir.chords import chroma_from_stft
-    from ..synth.music import chord_progression
+    """``func(S, sr, n_fft)`` -> ``(12, frames)`` hard-binned chroma, each frame max-normalised.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     sr, n_fft = 22050, 4096
     y, _, labels = chord_progression(["C:maj", "A:min", "F#:maj"], 1.0, sr=sr, seed=0)
     S = _power_spec(y, n_fft)
@@ -50,10 +59,15 @@ def check_chromagram(func) -> bool:
 
 
 def check_hash_peaks(func) -> bool:
-    """``func(peaks, fan_out, dt_max)`` -> list of ``(hash, anchor_frame)`` pairs."""
-    from ..mir.fingerprint import constellation, hash_peaks
-    from ..synth.music import generated_song
+    """``func(peaks, fan_out, dt_max)`` -> list of ``(hash, anchor_frame)`` pairs.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     y, _ = generated_song(0, duration=6.0, sr=22050)
     peaks = constellation(y, 22050)
     for fan_out, dt_max in [(3, 20), (10, 63)]:
@@ -79,9 +93,17 @@ def check_hash_peaks(func) -> bool:
 
 
 def build_dict_index(songs: dict[str, np.ndarray], sr: int) -> dict[int, list[tuple[str, int]]]:
-    """A plain-dict inverted index ``hash -> [(track, anchor_frame), ...]`` (course hashing)."""
-    from ..mir.fingerprint import constellation, hash_peaks
+    """A plain-dict inverted index ``hash -> [(track, anchor_frame), ...]`` (course hashing).
 
+    Parameters
+    ----------
+    songs : dict
+        Track name -> signal.
+    sr : int
+        Its sample rate.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     index: dict[int, list[tuple[str, int]]] = {}
     for name, y in songs.items():
         h, a = hash_peaks(constellation(y, sr))
@@ -91,11 +113,15 @@ def build_dict_index(songs: dict[str, np.ndarray], sr: int) -> dict[int, list[tu
 
 
 def check_identify(func) -> bool:
-    """``func(query_hashes, query_times, index)`` -> ``(track, offset_frames)``."""
-    from ..audio import mix_at_snr
-    from ..mir.fingerprint import FP_HOP, FP_SR, constellation, hash_peaks
-    from ..synth.music import generated_song
+    """``func(query_hashes, query_times, index)`` -> ``(track, offset_frames)``.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     sr = 22050
     songs = {f"song{i}": generated_song(i, duration=15.0, sr=sr)[0] for i in range(3)}
     index = build_dict_index(songs, sr)
@@ -121,9 +147,15 @@ def check_identify(func) -> bool:
 
 
 def check_beat_f_measure(func) -> bool:
-    """``func(reference, estimated, window=0.07)`` -> float, equal to ``mir_eval.beat.f_measure``."""
-    import mir_eval
+    """``func(reference, estimated, window=0.07)`` -> float, equal to ``mir_eval.beat.f_measure``.
 
+    Parameters
+    ----------
+    func : callable
+        The student's function to check.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     ref = np.arange(0.5, 10, 0.5)
     cases = {
         "perfect": ref.copy(),
@@ -151,7 +183,15 @@ def check_beat_f_measure(func) -> bool:
 
 
 def check_quiz(answers: dict) -> bool:
-    """Quiz on octave errors and fingerprint robustness (see the notebook for the questions)."""
+    """Quiz on octave errors and fingerprint robustness (see the notebook for the questions).
+
+    Parameters
+    ----------
+    answers : dict
+        The student's answers.
+
+    Notebook: 06_music_information_retrieval_solutions § Chapter 6 Solutions: music information retrieval
+    """
     want_keys = {"f_half_tempo", "metric_forgiving_octave", "fingerprint_keeps"}
     if not isinstance(answers, dict) or set(answers) != want_keys:
         raise ExerciseFeedback(f"quiz: give a dict with exactly the keys {sorted(want_keys)}")

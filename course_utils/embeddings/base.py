@@ -10,17 +10,17 @@ Every embedder takes mono audio ``y`` at any rate ``sr``, resamples it to its ow
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from functools import partial
 
+import librosa
 import numpy as np
 
 from ..audio import AudioError, check_audio, load_audio
-from ..paths import cache_dir
+from ..cache import entry_path, files_digest, key_of, load_entry, save_entry
+from ..features import log_mel
+from ..parallel import map_files, torch_threads
 
 __all__ = [
     "MIN_DURATION",
@@ -29,8 +29,6 @@ __all__ = [
     "prepare_audio",
     "speech_log_mel",
     "log_mel_prepared",
-    "file_stamp",
-    "torch_threads",
 ]
 
 #: Shortest audio (seconds, before silence trimming) any embedder accepts.
@@ -46,13 +44,26 @@ def prepare_audio(y: np.ndarray, sr: int, *, name: str = "y", target_sr: int = S
     Silence trimming uses ``librosa.effects.trim(top_db=top_db)``; when less than
     :data:`MIN_DURATION` would remain, the untrimmed signal is kept.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    name : str
+        Names the audio in error messages.
+    target_sr : int
+        Rate to resample to.
+    top_db : float
+        Silence threshold of the trimming (dB below the peak).
+
     Raises
     ------
     AudioError
         Empty, not mono, NaN/inf, silent, or shorter than :data:`MIN_DURATION` seconds.
-    """
-    import librosa
 
+    Notebook: 02_speaker_embeddings § Setup
+    """
     y = check_audio(y, sr, name=name, min_duration=MIN_DURATION)
     if sr != target_sr:
         y = librosa.resample(y, orig_sr=sr, target_sr=target_sr, res_type="soxr_hq").astype(np.float32)
@@ -69,53 +80,35 @@ def speech_log_mel(y: np.ndarray, sr: int, n_mels: int = 40) -> np.ndarray:
     floor), shifted by 40 dB and divided by 20. No per-band mean is removed: the long-term
     spectrum is itself a speaker cue (it is also a channel cue, which chapter 3's replay attack
     exploits).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mels : int
+        Mel bands.
+
+    Notebook: 02_speaker_embeddings § 2. Training the CPU-sized x-vector
     """
     return log_mel_prepared(prepare_audio(y, sr), n_mels=n_mels)
 
 
 def log_mel_prepared(y: np.ndarray, n_mels: int = 40) -> np.ndarray:
-    """:func:`speech_log_mel` of audio already passed through :func:`prepare_audio` (16 kHz)."""
-    from ..features import log_mel
+    """:func:`speech_log_mel` of audio already passed through :func:`prepare_audio` (16 kHz).
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Audio already passed through :func:`prepare_audio` (16 kHz).
+    n_mels : int
+        Mel bands.
+
+    Notebook: 02_speaker_embeddings § Setup
+    """
     S = log_mel(y, SR, n_mels=n_mels)
     return ((S + 40.0) / 20.0).astype(np.float32)
-
-
-def file_stamp(paths: Iterable[str | os.PathLike]) -> list[tuple[str, int, int]]:
-    """(path, size, mtime_ns) of each file, -1 when missing: what cache keys are built from."""
-    out = []
-    for p in paths:
-        p = Path(p)
-        st = p.stat() if p.exists() else None
-        out.append((str(p), st.st_size if st else -1, st.st_mtime_ns if st else -1))
-    return out
-
-
-_ACTIVE_LIMITS: list[int] = []
-
-
-@contextlib.contextmanager
-def torch_threads(n: int = 1):
-    """Run torch and the BLAS/OpenMP pools with ``n`` threads inside the block (restored afterwards).
-
-    These models and per-file features are small: with several threads on a busy 2-core machine
-    the threads mostly spin-wait for each other, which can cost ten times the CPU of one thread.
-    """
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    if _ACTIVE_LIMITS and _ACTIVE_LIMITS[-1] == n and torch.get_num_threads() == n:
-        yield  # already limited by an enclosing block (threadpoolctl costs a few ms per call)
-        return
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    _ACTIVE_LIMITS.append(n)
-    try:
-        with threadpool_limits(limits=n):
-            yield
-    finally:
-        _ACTIVE_LIMITS.pop()
-        torch.set_num_threads(old)
 
 
 class Embedder:
@@ -134,6 +127,8 @@ class Embedder:
         Embedding size.
     history : dict
         Training curves (empty for kinds without training), for ``plot_curves``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
 
     name: str = "embedder"
@@ -170,56 +165,53 @@ class Embedder:
                     sr: int | None = None, *, progress: bool = True) -> np.ndarray:
         """Embeddings ``(n, dim)`` of audio files, cached as NPZ in ``cache_dir("embeddings")``.
 
-        The cache key covers the files (path, size, mtime), the loading rate and the model's
-        :attr:`key`, so new weights or changed files recompute. ``sr`` is the rate files are loaded
-        at (default: :attr:`sr`). Lists of :data:`course_utils.features.PARALLEL_MIN_FILES` files or
-        more are shared among worker processes, one per core (``COURSE_N_JOBS``, see
-        :func:`course_utils.features.n_jobs_for`); the embeddings are the same either way.
+        The cache key covers the files' content (:func:`course_utils.cache.files_digest`), the
+        loading rate and the model's :attr:`key`, so new weights or changed files recompute. Lists of
+        :data:`course_utils.parallel.PARALLEL_MIN_FILES` files or more are shared among worker
+        processes, one per core (:func:`course_utils.parallel.map_files`, ``COURSE_N_JOBS``); the
+        embeddings are the same either way.
+
+        Parameters
+        ----------
+        paths : sequence of str or os.PathLike, or one path
+            Audio files.
+        sr : int, optional
+            Rate the files are loaded at (default: :attr:`sr`).
+        progress : bool
+            Show a progress bar.
+
+        Returns
+        -------
+        np.ndarray
+            ``(len(paths), dim)`` float32.
 
         Raises
         ------
         AudioError
             A file is missing, unreadable or unusable; the message names it.
         """
-        from ..parallel import n_jobs_for
-        from ..progress import progress_bar
-
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [str(p) for p in paths]
         load_sr = int(sr or self.sr)
-        digest = hashlib.sha256(json.dumps([self.key, load_sr, file_stamp(paths)]).encode()).hexdigest()[:20]
-        target = cache_dir("embeddings") / f"{self.name}-{digest}.npz"
-        if target.exists():
-            with np.load(target, allow_pickle=False) as z:
-                return z["X"]
+        target = entry_path("embeddings", self.name, key_of(self.key, load_sr, files_digest(paths)))
+        got = load_entry(target, required=("X",))
+        if got is not None:
+            return got["X"]
+        with torch_threads(1):  # in this process; each worker limits itself in _embed_file
+            rows = map_files(partial(_embed_file, self, load_sr), paths, progress=progress,
+                             desc=f"embed {self.name}")
         X = np.zeros((len(paths), self.dim), dtype=np.float32)
-        bar = progress_bar(total=len(paths), desc=f"embed {self.name}", progress=progress)
-        jobs = n_jobs_for(len(paths))
-        if jobs > 1:  # large lists: worker processes share the files (same numbers as one process)
-            from joblib import Parallel, delayed
-
-            chunks = np.array_split(np.arange(len(paths)), 4 * jobs)
-            run = Parallel(n_jobs=jobs, backend="loky", return_as="generator")
-            for idx, E in zip(chunks, run(delayed(_embed_files)(self, [paths[i] for i in c], load_sr) for c in chunks)):
-                X[idx] = E
-                bar.update(len(idx))
-        else:
-            with torch_threads(1):
-                for i, p in enumerate(paths):
-                    X[i] = _embed_files(self, [p], load_sr)[0]
-                    bar.update(1)
-        bar.close()
-        tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, X=X)
-        os.replace(tmp, target)
+        for i, row in enumerate(rows):
+            X[i] = row
+        save_entry(target, X=X)
         return X
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} dim={self.dim} sr={self.sr}>"
 
 
-def _embed_files(embedder: Embedder, paths: Sequence[str], load_sr: int) -> np.ndarray:
-    """Embeddings of ``paths`` with one math thread, in this process or a worker (see ``embed_paths``)."""
+def _embed_file(embedder: Embedder, load_sr: int, path: str) -> np.ndarray:
+    """Embedding of one file with one math thread, in this process or a worker (see ``embed_paths``)."""
     with torch_threads(1):
-        return np.stack([embedder.embed(load_audio(p, sr=load_sr), load_sr, name=p) for p in paths])
+        return embedder.embed(load_audio(path, sr=load_sr), load_sr, name=path)

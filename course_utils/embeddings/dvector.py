@@ -39,6 +39,8 @@ class DVector(nn.Module):
     pooling : {"mean", "last"}
         Average the LSTM outputs over time, or keep the last hidden state (GE2E style; with only
         16 training speakers and a minute of CPU it learns much more slowly).
+
+    Notebook: 02_speaker_embeddings § 4. d-vectors: an LSTM trained with the triplet loss, and resemblyzer
     """
 
     def __init__(self, n_in: int = 40, hidden: int = 128, layers: int = 2, emb_dim: int = 64, pooling: str = "mean"):
@@ -61,6 +63,19 @@ def sliding_embed(model: nn.Module, S: np.ndarray, win: int = 160, hop: int = 80
     """Utterance embedding: normalised mean of the model's embeddings of ``win``-frame windows.
 
     ``S`` is ``(n_mels, frames)``; an utterance shorter than ``win`` is embedded whole.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    S : np.ndarray
+        Log-mel spectrogram ``(n_mels, frames)``.
+    win : int
+        Window length (frames).
+    hop : int
+        Hop between windows (frames).
+
+    Notebook: 02_speaker_embeddings § 4. d-vectors: an LSTM trained with the triplet loss, and resemblyzer
     """
     T = S.shape[1]
     starts = [0] if T <= win else list(range(0, T - win + 1, hop))
@@ -81,6 +96,8 @@ def load_resemblyzer():
     ------
     ImportError
         resemblyzer is not installed (``pip install resemblyzer``).
+
+    Notebook: 02_speaker_embeddings § 4. d-vectors: an LSTM trained with the triplet loss, and resemblyzer
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # resemblyzer/webrtcvad import pkg_resources

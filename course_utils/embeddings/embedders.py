@@ -5,11 +5,15 @@ Taught in ``notebooks/02_speaker_embeddings.ipynb``; compared on the same trials
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import torch
 
-from .base import SR, Embedder, log_mel_prepared, torch_threads
-from .dvector import DVector, sliding_embed
+from ..features import speaker_features
+from ..parallel import torch_threads
+from .base import SR, Embedder, log_mel_prepared
+from .dvector import DVector, load_resemblyzer, sliding_embed
 from .ivector import IVectorExtractor, mfcc_frames_prepared
 from .xvector import XVector
 
@@ -17,7 +21,19 @@ __all__ = ["MFCCStatsEmbedder", "IVectorEmbedder", "XVectorEmbedder", "DVectorEm
 
 
 class MFCCStatsEmbedder(Embedder):
-    """Chapter 1's 120-dim MFCC statistics, z-scored with the training set's mean and std."""
+    """Chapter 1's 120-dim MFCC statistics, z-scored with the training set's mean and std.
+
+    Parameters
+    ----------
+    mean : np.ndarray, optional
+        Training mean of the 120 statistics.
+    std : np.ndarray, optional
+        Their training standard deviation.
+    key : str
+        Identifies the weights in cache names.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
+    """
 
     name = "mfcc_stats"
     dim = 120
@@ -29,13 +45,23 @@ class MFCCStatsEmbedder(Embedder):
         self.key = key
 
     def _embed(self, y: np.ndarray) -> np.ndarray:
-        from ..features import speaker_features
-
         return (speaker_features(y, SR) - self.mean) / self.std
 
 
 class IVectorEmbedder(Embedder):
-    """i-vectors from :class:`~.ivector.IVectorExtractor`, minus the training i-vectors' mean."""
+    """i-vectors from :class:`~.ivector.IVectorExtractor`, minus the training i-vectors' mean.
+
+    Parameters
+    ----------
+    extractor : IVectorExtractor
+        A trained extractor.
+    center : np.ndarray, optional
+        Mean training i-vector, subtracted.
+    key : str
+        Identifies the weights in cache names.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
+    """
 
     name = "ivector"
 
@@ -51,7 +77,19 @@ class IVectorEmbedder(Embedder):
 
 
 class XVectorEmbedder(Embedder):
-    """A trained :class:`~.xvector.XVector`: the whole trimmed utterance in, segment-6 output out."""
+    """A trained :class:`~.xvector.XVector`: the whole trimmed utterance in, segment-6 output out.
+
+    Parameters
+    ----------
+    model : XVector
+        A trained x-vector network.
+    name : str
+        The kind (``"xvector_ce"`` or ``"xvector_aam"``).
+    key : str
+        Identifies the weights in cache names.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
+    """
 
     def __init__(self, model: XVector, name: str = "xvector_ce", key: str = ""):
         super().__init__()
@@ -68,7 +106,17 @@ class XVectorEmbedder(Embedder):
 
 
 class DVectorEmbedder(Embedder):
-    """A trained :class:`~.dvector.DVector`: mean of 1.6 s window embeddings (unit length)."""
+    """A trained :class:`~.dvector.DVector`: mean of 1.6 s window embeddings (unit length).
+
+    Parameters
+    ----------
+    model : DVector
+        A trained d-vector encoder.
+    key : str
+        Identifies the weights in cache names.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
+    """
 
     name = "dvector"
 
@@ -87,22 +135,26 @@ class DVectorEmbedder(Embedder):
 
 class ResemblyzerEmbedder(Embedder):
     """resemblyzer's pretrained GE2E ``VoiceEncoder`` (256-dim, unit length, trained on thousands
-    of speakers; no training here)."""
+    of speakers; no training here).
+
+    Parameters
+    ----------
+    key : str
+        Identifies the weights in cache names.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
+    """
 
     name = "resemblyzer"
     dim = 256
 
     def __init__(self, key: str = "resemblyzer"):
         super().__init__()
-        from .dvector import load_resemblyzer
-
         self.encoder = load_resemblyzer()
         self.key = key
 
     def _embed(self, y: np.ndarray) -> np.ndarray:
-        import warnings
-
-        from resemblyzer import preprocess_wav
+        from resemblyzer import preprocess_wav  # optional heavy dependency: imported when used
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -9,20 +9,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..metrics.verification import eer
+from ..verification.scoring import l2_normalize  # the one implementation (chapter 3)
+
 __all__ = ["l2_normalize", "pair_scores", "pairwise_eer", "identification_accuracy", "separation_ratio"]
-
-
-def l2_normalize(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    X = np.asarray(X, dtype=np.float64)
-    n = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(n, 1e-12)
 
 
 def pair_scores(X: np.ndarray, labels: Sequence, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Cosine scores of all pairs of rows: (same-speaker scores, different-speaker scores).
 
     ``mask`` (``(n, n)`` bool, optional) keeps only some pairs, e.g. pairs in different emotions.
+
+    Parameters
+    ----------
+    X : np.ndarray
+        One row per example.
+    labels : sequence
+        One label (speaker) per row or example.
+    mask : np.ndarray, optional
+        ``(n, n)`` bool: keep only these pairs (e.g. pairs in different emotions).
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     X = l2_normalize(X)
     labels = np.asarray(labels)
@@ -37,15 +44,6 @@ def pair_scores(X: np.ndarray, labels: Sequence, mask: np.ndarray | None = None)
 
 
 def _eer(pos: np.ndarray, neg: np.ndarray) -> float:
-    try:
-        from ..metrics.verification import eer
-    except ImportError:  # pragma: no cover - chapter 3's module is part of the course
-        from sklearn.metrics import roc_curve
-
-        y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-        fpr, tpr, _ = roc_curve(y, np.r_[pos, neg])
-        i = int(np.argmin(np.abs(1 - tpr - fpr)))
-        return float((fpr[i] + 1 - tpr[i]) / 2)
     return float(eer(pos, neg)[0])
 
 
@@ -53,6 +51,17 @@ def pairwise_eer(X: np.ndarray, labels: Sequence, mask: np.ndarray | None = None
     """Equal error rate of cosine scoring over all pairs of embeddings (each pair one trial).
 
     Uses :func:`course_utils.metrics.verification.eer`. A fraction in [0, 1]: 0.5 is chance.
+
+    Parameters
+    ----------
+    X : np.ndarray
+        One row per example.
+    labels : sequence
+        One label (speaker) per row or example.
+    mask : np.ndarray, optional
+        ``(n, n)`` bool: keep only these pairs (e.g. pairs in different emotions).
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
     """
     pos, neg = pair_scores(X, labels, mask)
     if len(pos) == 0 or len(neg) == 0:
@@ -67,6 +76,21 @@ def identification_accuracy(X: np.ndarray, labels: Sequence, *, n_enroll: int = 
     In each draw, ``n_enroll`` random embeddings per speaker are averaged (after L2
     normalisation) into a voiceprint; every other embedding is assigned to the most similar
     voiceprint. Chance level is ``1 / n_speakers``.
+
+    Parameters
+    ----------
+    X : np.ndarray
+        One row per example.
+    labels : sequence
+        One label (speaker) per row or example.
+    n_enroll : int
+        Embeddings per speaker averaged into its voiceprint.
+    n_draws : int
+        Random draws averaged.
+    seed : int
+        Random seed.
+
+    Notebook: 02_speaker_embeddings § 5. Held-out evaluation: speakers no model has heard
     """
     X = l2_normalize(X)
     labels = np.asarray(labels)
@@ -91,6 +115,15 @@ def separation_ratio(X: np.ndarray, labels: Sequence) -> float:
 
     A simple "how much does this embedding know about ``labels``" number (0: nothing); compare
     the same embeddings against speaker labels and against emotion labels.
+
+    Parameters
+    ----------
+    X : np.ndarray
+        One row per example.
+    labels : sequence
+        One label (speaker) per row or example.
+
+    Notebook: 02_speaker_embeddings § 6. What the embedding keeps and what it loses
     """
     pos, neg = pair_scores(X, labels)
     return float((pos.mean() - neg.mean()) / np.sqrt(0.5 * (pos.var() + neg.var())))

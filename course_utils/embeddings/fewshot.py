@@ -11,17 +11,18 @@ on whole utterances of a *different sentence*, so the task is text-independent.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.svm import SVC
 
 from ..audio import load_audio
-from ..paths import cache_dir
-from .base import SR, Embedder, file_stamp, prepare_audio, torch_threads
+from ..cache import entry_path, files_digest, key_of, load_entry, save_entry
+from ..parallel import torch_threads
+from ..progress import progress_bar
+from .base import SR, Embedder, prepare_audio
+from .evaluate import l2_normalize
 
 __all__ = ["speech_segments", "segment_embeddings", "enrollment_curve"]
 
@@ -31,6 +32,17 @@ def speech_segments(y: np.ndarray, sr: int, seg_seconds: float = 1.0) -> list[np
 
     The remainder shorter than a piece is dropped; a clip shorter than one piece gives one
     (shorter) piece.
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    seg_seconds : float
+        Length of each piece.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
     y = prepare_audio(y, sr)
     n = int(round(seg_seconds * SR))
@@ -43,31 +55,40 @@ def segment_embeddings(embedder: Embedder, paths: Sequence[str], *, seg_seconds:
                        progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of every ``seg_seconds`` piece of speech in ``paths``, cached as NPZ.
 
+    Parameters
+    ----------
+    embedder : Embedder
+        A trained (frozen) embedder.
+    paths : sequence of str
+        Audio files.
+    seg_seconds : float
+        Length of each piece.
+    progress : bool
+        Show a progress bar.
+
     Returns
     -------
     X : np.ndarray
         ``(n_pieces, dim)``.
     file_index : np.ndarray
         For each piece, the index of its file in ``paths``.
-    """
-    from ..progress import progress_bar
 
+    Notebook: 02_speaker_embeddings § Setup
+    """
     paths = [str(p) for p in paths]
-    digest = hashlib.sha256(json.dumps([embedder.key, seg_seconds, file_stamp(paths)]).encode()).hexdigest()[:20]
-    target = cache_dir("embeddings") / f"segments-{embedder.name}-{digest}.npz"
-    if target.exists():
-        with np.load(target, allow_pickle=False) as z:
-            return z["X"], z["file_index"]
+    target = entry_path("embeddings", f"segments-{embedder.name}", key_of(embedder.key, seg_seconds, files_digest(paths)))
+    got = load_entry(target, required=("X", "file_index"))
+    if got is not None:
+        return got["X"], got["file_index"]
     X, idx = [], []
     with torch_threads(1):
         for i, p in enumerate(progress_bar(paths, desc=f"segments {embedder.name}", progress=progress)):
             for seg in speech_segments(load_audio(p, sr=SR), SR, seg_seconds):
                 X.append(embedder._embed(seg))
                 idx.append(i)
-    X = np.asarray(X, dtype=np.float32); idx = np.asarray(idx, dtype=np.int64)
-    tmp = target.with_name(target.stem + f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, X=X, file_index=idx)
-    os.replace(tmp, target)
+    X = np.asarray(X, dtype=np.float32)
+    idx = np.asarray(idx, dtype=np.int64)
+    save_entry(target, X=X, file_index=idx)
     return X, idx
 
 
@@ -90,15 +111,34 @@ def enrollment_curve(
     (``sklearn.svm.SVC(kernel="linear", C=C)``) is fitted on them, and every row of ``X_test`` is
     classified. Lengths that ask for more pieces than a speaker has are skipped.
 
+    Parameters
+    ----------
+    X_enroll : np.ndarray
+        Piece embeddings for enrollment.
+    enroll_speakers : sequence
+        Speaker of each piece.
+    X_test : np.ndarray
+        Test utterance embeddings.
+    test_speakers : sequence
+        Speaker of each test utterance.
+    seconds : sequence of float
+        Enrollment lengths per speaker.
+    seg_seconds : float
+        Length of one piece.
+    n_draws : int
+        Random draws averaged.
+    C : float
+        SVM regularisation.
+    seed : int
+        Random seed.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``seconds``, ``draw``, ``accuracy``.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
-    from sklearn.svm import SVC
-
-    from .evaluate import l2_normalize
-
     Xe, Xt = l2_normalize(X_enroll), l2_normalize(X_test)
     ye, yt = np.asarray(enroll_speakers), np.asarray(test_speakers)
     speakers = np.unique(ye)

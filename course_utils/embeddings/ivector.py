@@ -18,25 +18,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.mixture import GaussianMixture
+
+from ..features import frame_mfcc
+from ..progress import progress_bar
+from .base import SR, prepare_audio
 
 __all__ = ["IVectorExtractor", "mfcc_frames", "mfcc_frames_prepared"]
 
 
 def mfcc_frames(y: np.ndarray, sr: int, n_mfcc: int = 20) -> np.ndarray:
-    """Frames for the UBM: ``(frames, 2 n_mfcc)`` MFCC + delta of the trimmed speech, mean-normalised."""
-    from .base import prepare_audio
+    """Frames for the UBM: ``(frames, 2 n_mfcc)`` MFCC + delta of the trimmed speech, mean-normalised.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    n_mfcc : int
+        Cepstral coefficients per frame.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
+    """
     return mfcc_frames_prepared(prepare_audio(y, sr), n_mfcc=n_mfcc)
 
 
 def mfcc_frames_prepared(y: np.ndarray, n_mfcc: int = 20) -> np.ndarray:
-    """:func:`mfcc_frames` of audio already passed through ``prepare_audio`` (16 kHz)."""
-    from ..features import deltas, mfcc
-    from .base import SR
+    """:func:`mfcc_frames` of audio already passed through ``prepare_audio`` (16 kHz).
 
-    M = mfcc(y, SR, n_mfcc=n_mfcc)
-    X = np.concatenate([M, deltas(M, 1)], axis=0).T
-    return (X - X.mean(axis=0)).astype(np.float32)
+    Parameters
+    ----------
+    y : np.ndarray
+        Audio already passed through ``prepare_audio`` (16 kHz).
+    n_mfcc : int
+        Cepstral coefficients per frame.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
+    """
+    return frame_mfcc(y, SR, n_mfcc, n_deltas=1, normalize="mean")
 
 
 class IVectorExtractor:
@@ -54,6 +74,8 @@ class IVectorExtractor:
         Frames drawn at random from the training set to fit the UBM.
     seed : int
         Seeds the frame sample, the UBM initialisation and ``T``'s initialisation.
+
+    Notebook: 02_speaker_embeddings § 3. i-vectors, the classic way
     """
 
     def __init__(self, n_components: int = 64, tv_dim: int = 64, n_iter: int = 6,
@@ -65,8 +87,6 @@ class IVectorExtractor:
     # ------------------------------------------------------------------ UBM
     def fit_ubm(self, frames: Sequence[np.ndarray]) -> "IVectorExtractor":
         """Fit the diagonal GMM-UBM on a random sample of the pooled frames."""
-        from sklearn.mixture import GaussianMixture
-
         X = np.concatenate(frames, axis=0)
         rng = np.random.default_rng(self.seed)
         if len(X) > self.ubm_frames:
@@ -111,8 +131,6 @@ class IVectorExtractor:
 
     def fit(self, frames: Sequence[np.ndarray], progress: bool = True) -> "IVectorExtractor":
         """Fit the UBM, collect every utterance's statistics and learn ``T`` by EM."""
-        from ..progress import progress_bar
-
         if len(frames) < 2:
             raise ValueError("IVectorExtractor.fit: need at least two utterances")
         self.fit_ubm(frames)

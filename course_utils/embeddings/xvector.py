@@ -15,10 +15,10 @@ The x-vector of Snyder et al. (2018) reads a sequence of acoustic frames ``(batc
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+import math
 
-import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -51,6 +51,15 @@ def stats_pooling(h: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
 
     The standard deviation is the population one (divide by the number of frames), computed as
     ``sqrt(clamp(E[h^2] - E[h]^2, eps))`` so that a constant channel gives ``sqrt(eps)``, not NaN.
+
+    Parameters
+    ----------
+    h : torch.Tensor
+        Frame-level activations ``(batch, C, frames)``.
+    eps : float
+        Floor of the variance before the square root.
+
+    Notebook: 02_speaker_embeddings_solutions § Task 2: implement statistics pooling
     """
     if h.ndim != 3:
         raise ValueError(f"stats_pooling: expected (batch, channels, frames), got shape {tuple(h.shape)}")
@@ -60,7 +69,10 @@ def stats_pooling(h: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
 
 
 class StatsPool(nn.Module):
-    """Statistics pooling layer (no parameters): see :func:`stats_pooling`."""
+    """Statistics pooling layer (no parameters): see :func:`stats_pooling`.
+
+    Notebook: 02_speaker_embeddings § Setup
+    """
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:  # noqa: D102
         return stats_pooling(h)
@@ -74,6 +86,17 @@ class AttentiveStatsPool(nn.Module):
     and the pooled vector is the weighted mean ``sum alpha h`` and weighted standard deviation
     ``sqrt(sum alpha h^2 - mean^2)``. Frames that carry speaker information (voiced, stable) can
     count more than pauses and transitions.
+
+    Parameters
+    ----------
+    channels : int
+        Channels of the frame-level input.
+    bottleneck : int
+        Width of the attention network.
+    eps : float
+        Floor of the variance before the square root.
+
+    Notebook: 02_speaker_embeddings § Setup
     """
 
     def __init__(self, channels: int, bottleneck: int = 64, eps: float = 1e-5):
@@ -112,6 +135,8 @@ class XVector(nn.Module):
     ``forward(x)`` takes ``(batch, n_in, frames)`` and returns the embeddings ``(batch, emb_dim)``;
     the classification head is a separate module (``nn.Linear`` or :class:`AAMSoftmax`) fed with
     :meth:`segment_output`.
+
+    Notebook: 02_speaker_embeddings § 9. Saving and loading an encoder
     """
 
     def __init__(self, n_in: int = 40, channels: Sequence[int] = FULL_CONFIG["channels"],
@@ -160,6 +185,19 @@ class AAMSoftmax(nn.Module):
     The weights and the input are L2-normalised, so each logit is the cosine of the angle between
     the embedding and a class centre. Adding the margin ``m`` (radians) to the true class's angle
     forces every class into a tighter cone; the scale ``s`` makes the softmax sharp enough to train.
+
+    Parameters
+    ----------
+    in_dim : int
+        Embedding size.
+    n_classes : int
+        Training speakers.
+    margin : float
+        Angular margin ``m`` (radians) added to the true class.
+    scale : float
+        Logit scale ``s``.
+
+    Notebook: 02_speaker_embeddings § Training with a margin
     """
 
     def __init__(self, in_dim: int, n_classes: int, margin: float = 0.2, scale: float = 30.0):
@@ -187,7 +225,17 @@ class AAMSoftmax(nn.Module):
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = True) -> int:
-    """Number of (trainable) parameters of a torch module."""
+    """Number of (trainable) parameters of a torch module.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Any module.
+    trainable_only : bool
+        Count only parameters that require gradients.
+
+    Notebook: 02_speaker_embeddings § Counting the parameters layer by layer
+    """
     return int(sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only))
 
 
@@ -202,9 +250,26 @@ def xvector_layer_table(n_in: int = 40, channels: Sequence[int] = FULL_CONFIG["c
     ``2 * out``), ``total``. With ``n_speakers > 0`` a softmax output layer
     (``seg_dim * n_speakers`` weights + ``n_speakers`` biases) is added; it is only needed for
     training and is thrown away afterwards.
-    """
-    import pandas as pd
 
+    Parameters
+    ----------
+    n_in : int
+        Input features per frame.
+    channels : sequence of int
+        Widths of the frame layers.
+    kernels : sequence of int
+        Their kernel sizes.
+    dilations : sequence of int
+        Their dilations.
+    emb_dim : int
+        Size of segment layer 6 (the x-vector).
+    seg_dim : int
+        Size of segment layer 7.
+    n_speakers : int
+        Add a softmax layer over this many speakers (0: none).
+
+    Notebook: 02_speaker_embeddings § Counting the parameters layer by layer
+    """
     rows = []
     c_in = n_in
     for i, (c, k, d) in enumerate(zip(channels, kernels, dilations), start=1):
@@ -227,7 +292,15 @@ def xvector_layer_table(n_in: int = 40, channels: Sequence[int] = FULL_CONFIG["c
 
 
 def module_layer_counts(model: XVector) -> dict[str, int]:
-    """Parameters of each named block of an :class:`XVector` as PyTorch counts them."""
+    """Parameters of each named block of an :class:`XVector` as PyTorch counts them.
+
+    Parameters
+    ----------
+    model : XVector
+        A built x-vector network.
+
+    Notebook: 02_speaker_embeddings § Counting the parameters layer by layer
+    """
     out = {f"frame{i + 1}": count_parameters(layer) for i, layer in enumerate(model.frame)}
     out["pool"] = count_parameters(model.pool)
     out["segment6"] = count_parameters(model.segment6) + count_parameters(model.post6)
@@ -236,12 +309,32 @@ def module_layer_counts(model: XVector) -> dict[str, int]:
 
 
 def small_xvector(n_in: int = 40, pooling: str = "stats") -> XVector:
-    """The CPU-sized x-vector (:data:`SMALL_CONFIG`)."""
+    """The CPU-sized x-vector (:data:`SMALL_CONFIG`).
+
+    Parameters
+    ----------
+    n_in : int
+        Input features per frame.
+    pooling : str
+        ``"stats"`` or ``"attentive"`` statistics pooling.
+
+    Notebook: 02_speaker_embeddings § Counting the parameters layer by layer
+    """
     return XVector(n_in=n_in, pooling=pooling, **SMALL_CONFIG)
 
 
 def full_xvector(n_in: int = 40, pooling: str = "stats") -> XVector:
-    """The published x-vector (:data:`FULL_CONFIG`); far too big to train in a notebook on a CPU."""
+    """The published x-vector (:data:`FULL_CONFIG`); far too big to train in a notebook on a CPU.
+
+    Parameters
+    ----------
+    n_in : int
+        Input features per frame.
+    pooling : str
+        ``"stats"`` or ``"attentive"`` statistics pooling.
+
+    Notebook: 02_speaker_embeddings § 1. The x-vector network
+    """
     return XVector(n_in=n_in, pooling=pooling, **FULL_CONFIG)
 
 

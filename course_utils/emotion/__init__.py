@@ -3,7 +3,8 @@
 Taught in ``notebooks/04_emotion_recognition.ipynb`` (chapter 7 reuses :class:`EmotionRecognizer`).
 
 * :mod:`.labels`: the RAVDESS emotions and their 4-class, arousal and valence views.
-* :mod:`.features`: prosodic, spectral, seed and baseline feature vectors, log-mels, the corpus cache.
+* :mod:`.features`: prosodic, spectral and baseline feature vectors, log-mels, the corpus cache.
+* :mod:`.seed`: the seed chapter's feature vector, computed as its code is written.
 * :mod:`.evaluation`: per-speaker normalisation, UAR, actor-grouped and random cross-validation.
 * :mod:`.prosody`: prosody relative to each actor's neutral speech against the textbook table.
 * :mod:`.cnn`: a small log-mel CNN trained with :func:`course_utils.training.fit`.
@@ -23,7 +24,6 @@ from .features import (
     F0_REF,
     MIN_DURATION,
     PROSODIC_FEATURE_NAMES,
-    SEED_FEATURE_NAMES,
     SPECTRAL_FEATURE_NAMES,
     augmented_log_mel,
     baseline_features,
@@ -32,17 +32,18 @@ from .features import (
     emotion_log_mel,
     f0_track,
     prosodic_features,
-    seed_features,
     spectral_features,
 )
 from .labels import AROUSAL, EMOTIONS, FOUR_CLASS, VALENCE
 from .prosody import plot_prosody_boxes, relative_prosody, table_prediction
 from .recognizer import EmotionRecognizer
+from .seed import SEED_FEATURE_BLOCKS, SEED_FEATURE_NAMES, SEED_SR, seed_features
 
 __all__ = [
     "EMOTIONS", "FOUR_CLASS", "AROUSAL", "VALENCE",
     "MIN_DURATION", "F0_RANGE", "F0_REF",
     "PROSODIC_FEATURE_NAMES", "SPECTRAL_FEATURE_NAMES", "EMOTION_FEATURE_NAMES", "SEED_FEATURE_NAMES",
+    "SEED_FEATURE_BLOCKS", "SEED_SR",
     "BASELINE_FEATURE_NAMES",
     "f0_track", "prosodic_features", "spectral_features", "emotion_features", "seed_features",
     "baseline_features", "emotion_log_mel", "augmented_log_mel", "corpus_features",

@@ -22,9 +22,9 @@ from ..features import _mel_basis, extract_cached, frame_params
 
 __all__ = [
     "MIN_DURATION", "F0_RANGE", "F0_REF",
-    "PROSODIC_FEATURE_NAMES", "SPECTRAL_FEATURE_NAMES", "EMOTION_FEATURE_NAMES", "SEED_FEATURE_NAMES",
+    "PROSODIC_FEATURE_NAMES", "SPECTRAL_FEATURE_NAMES", "EMOTION_FEATURE_NAMES",
     "BASELINE_FEATURE_NAMES",
-    "f0_track", "prosodic_features", "spectral_features", "emotion_features", "seed_features",
+    "f0_track", "prosodic_features", "spectral_features", "emotion_features",
     "baseline_features", "emotion_log_mel", "augmented_log_mel", "corpus_features",
 ]
 
@@ -59,10 +59,6 @@ SPECTRAL_FEATURE_NAMES = (
 )
 EMOTION_FEATURE_NAMES = PROSODIC_FEATURE_NAMES + SPECTRAL_FEATURE_NAMES
 
-SEED_FEATURE_NAMES = (
-    [f"mfcc{i}" for i in range(40)] + [f"chroma{i}" for i in range(12)] + [f"mel{i}" for i in range(128)]
-    + [f"contrast{i}" for i in range(7)] + [f"tonnetz{i}" for i in range(6)]
-)
 BASELINE_FEATURE_NAMES = (
     [f"mfcc{i}_mean" for i in range(40)] + [f"mfcc{i}_std" for i in range(40)]
     + ["rms_mean", "rms_std", "f0_mean_hz", "f0_std_hz", "zcr_mean", "zcr_std"]
@@ -337,36 +333,6 @@ def emotion_features(y: np.ndarray, sr: int) -> np.ndarray:
     """
     # feature version 2 (the on-disk cache is keyed on this module's source: edit to invalidate)
     return np.concatenate([prosodic_features(y, sr), spectral_features(y, sr)])
-
-
-def seed_features(y: np.ndarray, sr: int) -> np.ndarray:
-    """The seed chapter's vector: time averages of 40 MFCC, 12 chroma, 128 mel, 7 contrast, 6 tonnetz.
-
-    Librosa's default frames, contrast from 100 Hz so that 6 octave bands fit below 8 kHz
-    (:data:`SEED_FEATURE_NAMES`). Only means over time: no standard deviations, no prosody.
-
-    Parameters
-    ----------
-    y : np.ndarray
-        Mono speech, at least 0.3 s.
-    sr : int
-        Its sample rate.
-
-    Returns
-    -------
-    np.ndarray
-        float32, 193 values.
-
-    Notebook: 04_emotion_recognition § 2.2 Spectral and voice-quality features
-    """
-    y = _check(y, sr)
-    S = np.abs(librosa.stft(np.pad(y, (0, max(0, 2048 - y.size)))))
-    mel = librosa.feature.melspectrogram(S=S**2, sr=sr)
-    mfcc40 = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=40)
-    chroma = librosa.feature.chroma_stft(S=S**2, sr=sr)
-    contrast = librosa.feature.spectral_contrast(S=S, sr=sr, fmin=100.0)
-    tonnetz = librosa.feature.tonnetz(chroma=chroma, sr=sr)
-    return np.concatenate([m.mean(axis=1) for m in (mfcc40, chroma, mel, contrast, tonnetz)]).astype(np.float32)
 
 
 def baseline_features(y: np.ndarray, sr: int) -> np.ndarray:

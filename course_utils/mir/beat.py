@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import librosa
+import mir_eval
 import numpy as np
 import pandas as pd
+from scipy.optimize import linear_sum_assignment
 
 from ..audio import check_audio
+from ..progress import progress_bar
+from ..synth.music import drum_pattern
 
 __all__ = [
     "track_beats",
@@ -32,9 +37,22 @@ def track_beats(y: np.ndarray, sr: int, *, hop_length: int = 512, start_bpm: flo
 
     ``start_bpm`` is the centre of the tempo prior: the tracker prefers tempi near it, which is
     why a 60 or 180 BPM piece may come out at 120 or 90 BPM (an *octave error*).
-    """
-    import librosa
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    hop_length : int
+        Hop between frames (samples).
+    start_bpm : float
+        Tempo prior of the tracker.
+    tightness : float
+        How strictly beats follow the tempo.
+
+    Notebook: 06_music_information_retrieval § The 120 BPM kick demo
+    """
     y = check_audio(y, sr, name="y", min_duration=0.5)
     tempo, beats = librosa.beat.beat_track(y=y, sr=sr, hop_length=hop_length, start_bpm=start_bpm,
                                            tightness=tightness, units="time")
@@ -57,14 +75,26 @@ def beat_f_measure(reference: np.ndarray, estimated: np.ndarray, window: float =
 
     Each reference beat can be matched by at most one estimated beat (and vice versa);
     precision = hits / len(estimated), recall = hits / len(reference). Gives the same value as
-    ``mir_eval.beat.f_measure`` (which matches greedily-optimally with the same window).
+    ``mir_eval.beat.f_measure`` (a maximum matching with the same window test, also for pairs exactly
+    ``window`` apart; a property-based test compares the two).
+
+    Parameters
+    ----------
+    reference : np.ndarray
+        True beat times (s).
+    estimated : np.ndarray
+        Estimated beat times (s).
+    window : float
+        Tolerance (s) on either side of a true beat.
+
+    Notebook: 06_music_information_retrieval § The 120 BPM kick demo
     """
     ref, est = _check_beats(reference, "reference"), _check_beats(estimated, "estimated")
     if ref.size == 0 or est.size == 0:
         return 0.0
-    from scipy.optimize import linear_sum_assignment
-
-    close = np.abs(ref[:, None] - est[None, :]) <= window
+    # mir_eval's window test, to the last bit: ref in [est - window, est + window] (|ref - est| <= window can
+    # differ in floating point, e.g. |1.0 - 1.07| > 0.07 although 1.07 - 0.07 <= 1.0)
+    close = (ref[:, None] >= est[None, :] - window) & (ref[:, None] <= est[None, :] + window)
     rows, cols = linear_sum_assignment(-close.astype(float))  # maximum matching of close pairs
     hits = int(close[rows, cols].sum())
     if hits == 0:
@@ -78,9 +108,18 @@ def evaluate_beats(reference: np.ndarray, estimated: np.ndarray, *, min_beat_tim
 
     mir_eval's convention skips the first 5 s (trackers need a few beats to lock on); use a
     smaller value for short clips. Returns F-measure, Cemgil, P-score, CMLt and AMLt.
-    """
-    import mir_eval
 
+    Parameters
+    ----------
+    reference : np.ndarray
+        True beat times (s).
+    estimated : np.ndarray
+        Estimated beat times (s).
+    min_beat_time : float
+        Beats before this time (s) are ignored, as ``mir_eval`` does.
+
+    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
+    """
     ref = mir_eval.beat.trim_beats(_check_beats(reference, "reference"), min_beat_time)
     est = mir_eval.beat.trim_beats(_check_beats(estimated, "estimated"), min_beat_time)
     if ref.size < 2:
@@ -98,6 +137,17 @@ def tempo_octave(estimated_bpm: float, true_bpm: float, tol: float = 0.08) -> st
 
     ``"correct"`` (within ``tol`` relative error), ``"double"``, ``"half"``, ``"triple"``,
     ``"third"`` (metrical-level or *octave* errors), else ``"wrong"``.
+
+    Parameters
+    ----------
+    estimated_bpm : float
+        Estimated tempo.
+    true_bpm : float
+        True tempo.
+    tol : float
+        Relative tolerance.
+
+    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
     """
     if estimated_bpm <= 0 or true_bpm <= 0:
         raise ValueError(f"tempi must be positive, got {estimated_bpm} and {true_bpm}")
@@ -110,9 +160,23 @@ def tempo_octave(estimated_bpm: float, true_bpm: float, tol: float = 0.08) -> st
 
 def sonify_beats(y: np.ndarray, sr: int, beats: np.ndarray, *, click_gain: float = 0.5,
                  click_freq: float = 1000.0) -> np.ndarray:
-    """Mix ``librosa.clicks`` at ``beats`` (seconds) into ``y``, to *listen* to a beat track."""
-    import librosa
+    """Mix ``librosa.clicks`` at ``beats`` (seconds) into ``y``, to *listen* to a beat track.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    beats : np.ndarray
+        Beat times (s).
+    click_gain : float
+        Click level relative to the music's peak.
+    click_freq : float
+        Click frequency (Hz).
+
+    Notebook: 06_music_information_retrieval § The 120 BPM kick demo
+    """
     y = check_audio(y, sr, name="y")
     clicks = librosa.clicks(times=_check_beats(beats, "beats"), sr=sr, length=y.size, click_freq=click_freq)
     out = y / (np.max(np.abs(y)) + 1e-9) * 0.7 + click_gain * clicks
@@ -124,9 +188,20 @@ def tempogram(y: np.ndarray, sr: int, *, hop_length: int = 512, win_length: int 
 
     ``T[k, t]`` is the local autocorrelation of the onset envelope at lag ``k`` around frame ``t``;
     ``global_profile`` is its time average, whose peaks are the tempo candidates.
-    """
-    import librosa
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    hop_length : int
+        Hop between frames (samples).
+    win_length : int
+        Autocorrelation window (onset frames).
+
+    Notebook: 06_music_information_retrieval § Tempogram
+    """
     y = check_audio(y, sr, name="y", min_duration=0.5)
     oenv = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
     T = librosa.feature.tempogram(onset_envelope=oenv, sr=sr, hop_length=hop_length, win_length=win_length)
@@ -140,9 +215,24 @@ def beat_ground_truth_set(tempi: Iterable[float] = (60, 80, 100, 120, 140, 160, 
     """The generated beat-tracking set: one drum pattern per (tempo, meter, swing, SNR).
 
     Returns a list of dicts with ``y``, ``beats`` and the conditions (deterministic seeds).
-    """
-    from ..synth.music import drum_pattern
 
+    Parameters
+    ----------
+    tempi : iterable of float
+        Tempi (BPM).
+    meters : iterable of int
+        Beats per bar.
+    swings : iterable of float
+        Swing amounts.
+    snrs : iterable of float or None
+        Noise levels (dB SNR; None: clean).
+    seconds : float
+        Length of each clip.
+    sr : int
+        Its sample rate.
+
+    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
+    """
     items = []
     for i, (tp, m, sw, snr) in enumerate((a, b, c, d) for a in tempi for b in meters for c in swings for d in snrs):
         n_beats = max(4, int(seconds * tp / 60))
@@ -153,9 +243,21 @@ def beat_ground_truth_set(tempi: Iterable[float] = (60, 80, 100, 120, 140, 160, 
 
 
 def evaluate_beat_set(items: list[dict], sr: int = 22050, *, min_beat_time: float = 2.0, progress: bool = True) -> pd.DataFrame:
-    """Track every item of :func:`beat_ground_truth_set`; one row of conditions and scores each."""
-    from ..progress import progress_bar
+    """Track every item of :func:`beat_ground_truth_set`; one row of conditions and scores each.
 
+    Parameters
+    ----------
+    items : list of dict
+        Clips from :func:`beat_ground_truth_set`.
+    sr : int
+        Its sample rate.
+    min_beat_time : float
+        Beats before this time (s) are ignored, as ``mir_eval`` does.
+    progress : bool
+        Show a progress bar.
+
+    Notebook: 06_music_information_retrieval § A generated ground-truth set: tempo, meter, swing, noise
+    """
     rows = []
     for it in progress_bar(items, desc="beat tracking", progress=progress):
         tempo, est = track_beats(it["y"], sr)

@@ -9,10 +9,12 @@ Scores come from ``mir_eval.chord``.
 """
 from __future__ import annotations
 
+import librosa
+import mir_eval
 import numpy as np
 
 from ..audio import check_audio
-from ..synth.music import CHORD_LABELS  # the 24 major/minor triads in mir_eval syntax
+from ..synth.music import CHORD_LABELS
 
 __all__ = [
     "CHORD_LABELS",
@@ -33,9 +35,20 @@ def chroma(y: np.ndarray, sr: int, *, kind: str = "cqt", hop_length: int = 2048)
 
     The CQT has log-spaced bins, 3 per semitone, so pitch classes are resolved equally well in
     every octave; the STFT's linear bins are too coarse for low notes with a short window.
-    """
-    import librosa
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    kind : {"stft", "cqt"}
+        Chroma from the STFT or the constant-Q transform.
+    hop_length : int
+        Hop between frames (samples).
+
+    Notebook: 06_music_information_retrieval § 2. Chroma and chords
+    """
     y = check_audio(y, sr, name="y", min_duration=0.1)
     if kind == "stft":
         return librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop_length, n_fft=4 * hop_length)
@@ -50,6 +63,21 @@ def chroma_from_stft(S: np.ndarray, sr: int, n_fft: int, *, fmin: float = 55.0, 
     Each bin with centre frequency ``f`` in [``fmin``, ``fmax``] adds its power to pitch class
     ``round(12 * log2(f / 440) + 69) mod 12`` (0 = C); each frame is scaled to a maximum of 1.
     (librosa's ``chroma_stft`` spreads each bin over neighbouring classes with Gaussian weights.)
+
+    Parameters
+    ----------
+    S : np.ndarray
+        Power spectrogram ``(1 + n_fft // 2, frames)``.
+    sr : int
+        Its sample rate.
+    n_fft : int
+        FFT size of ``S``.
+    fmin : float
+        Lowest frequency used (Hz).
+    fmax : float
+        Highest frequency used (Hz).
+
+    Notebook: 06_music_information_retrieval § Setup
     """
     S = np.asarray(S, dtype=float)
     if S.ndim != 2 or S.shape[0] != 1 + n_fft // 2:
@@ -63,7 +91,10 @@ def chroma_from_stft(S: np.ndarray, sr: int, n_fft: int, *, fmin: float = 55.0, 
 
 
 def chord_templates() -> tuple[tuple[str, ...], np.ndarray]:
-    """``(labels, T)``: the 24 triad labels and their unit-norm binary templates ``(24, 12)``."""
+    """``(labels, T)``: the 24 triad labels and their unit-norm binary templates ``(24, 12)``.
+
+    Notebook: 06_music_information_retrieval § Setup
+    """
     T = np.zeros((24, 12))
     for i in range(12):
         T[i, [i, (i + 4) % 12, (i + 7) % 12]] = 1  # major: root, major third, fifth
@@ -72,7 +103,17 @@ def chord_templates() -> tuple[tuple[str, ...], np.ndarray]:
 
 
 def chord_probabilities(C: np.ndarray, *, beta: float = 20.0) -> np.ndarray:
-    """Per-frame chord posteriors ``(24, frames)``: softmax of ``beta`` x cosine similarity."""
+    """Per-frame chord posteriors ``(24, frames)``: softmax of ``beta`` x cosine similarity.
+
+    Parameters
+    ----------
+    C : np.ndarray
+        Chromagram ``(12, frames)``.
+    beta : float
+        Sharpness of the softmax over template similarities.
+
+    Notebook: 06_music_information_retrieval § 2. Chroma and chords
+    """
     C = np.asarray(C, dtype=float)
     if C.ndim != 2 or C.shape[0] != 12:
         raise ValueError(f"chroma must have shape (12, frames), got {C.shape}")
@@ -84,9 +125,19 @@ def chord_probabilities(C: np.ndarray, *, beta: float = 20.0) -> np.ndarray:
 
 def decode_chords(P: np.ndarray, *, smooth: bool = True, p_stay: float = 0.9) -> np.ndarray:
     """Chord index per frame: the arg-max of ``P`` or, with ``smooth``, the Viterbi path of an
-    HMM whose transition matrix keeps the chord with probability ``p_stay``."""
-    import librosa
+    HMM whose transition matrix keeps the chord with probability ``p_stay``.
 
+    Parameters
+    ----------
+    P : np.ndarray
+        Chord posteriors ``(24, frames)``.
+    smooth : bool
+        Viterbi-smooth with the HMM instead of taking each frame's best chord.
+    p_stay : float
+        HMM probability that the chord stays the same from frame to frame.
+
+    Notebook: 06_music_information_retrieval § 2. Chroma and chords
+    """
     P = np.asarray(P, dtype=float)
     if P.ndim != 2 or P.shape[0] != 24:
         raise ValueError(f"P must have shape (24, frames), got {P.shape}")
@@ -102,6 +153,17 @@ def frames_to_intervals(idx: np.ndarray, times: np.ndarray, end_time: float) -> 
     """Merge runs of equal frame labels into mir_eval ``(intervals, labels)``.
 
     ``times`` are the frame start times (s), ``end_time`` the end of the last frame.
+
+    Parameters
+    ----------
+    idx : np.ndarray
+        Chord index per frame.
+    times : np.ndarray
+        Start time of each frame (s).
+    end_time : float
+        End of the last segment (s).
+
+    Notebook: 06_music_information_retrieval § Evaluation on generated progressions with known labels
     """
     idx, times = np.asarray(idx), np.asarray(times, dtype=float)
     if idx.size == 0 or idx.size != times.size:
@@ -116,9 +178,27 @@ def frames_to_intervals(idx: np.ndarray, times: np.ndarray, end_time: float) -> 
 
 def recognize_chords(y: np.ndarray, sr: int, *, kind: str = "cqt", smooth: bool = True, p_stay: float = 0.9,
                      hop_length: int = 2048, beta: float = 20.0) -> tuple[np.ndarray, list[str]]:
-    """Chroma -> template posteriors -> (smoothed) decoding -> ``(intervals, labels)``."""
-    import librosa
+    """Chroma -> template posteriors -> (smoothed) decoding -> ``(intervals, labels)``.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    kind : {"stft", "cqt"}
+        Chroma from the STFT or the constant-Q transform.
+    smooth : bool
+        Viterbi-smooth with the HMM instead of taking each frame's best chord.
+    p_stay : float
+        HMM probability that the chord stays the same from frame to frame.
+    hop_length : int
+        Hop between frames (samples).
+    beta : float
+        Sharpness of the softmax over template similarities.
+
+    Notebook: 06_music_information_retrieval § On a real recording
+    """
     C = chroma(y, sr, kind=kind, hop_length=hop_length)
     idx = decode_chords(chord_probabilities(C, beta=beta), smooth=smooth, p_stay=p_stay)
     times = librosa.frames_to_time(np.arange(C.shape[1]), sr=sr, hop_length=hop_length)
@@ -127,9 +207,21 @@ def recognize_chords(y: np.ndarray, sr: int, *, kind: str = "cqt", smooth: bool 
 
 def evaluate_chords(ref_intervals: np.ndarray, ref_labels: list[str], est_intervals: np.ndarray,
                     est_labels: list[str]) -> dict[str, float]:
-    """``mir_eval.chord`` weighted accuracies: ``root`` and ``majmin`` (time-weighted)."""
-    import mir_eval
+    """``mir_eval.chord`` weighted accuracies: ``root`` and ``majmin`` (time-weighted).
 
+    Parameters
+    ----------
+    ref_intervals : np.ndarray
+        True ``(n, 2)`` segment times.
+    ref_labels : list of str
+        True chord labels.
+    est_intervals : np.ndarray
+        Estimated segment times.
+    est_labels : list of str
+        Estimated labels.
+
+    Notebook: 06_music_information_retrieval § Evaluation on generated progressions with known labels
+    """
     scores = mir_eval.chord.evaluate(np.asarray(ref_intervals, float), list(ref_labels),
                                      np.asarray(est_intervals, float), list(est_labels))
     return {"root": float(scores["root"]), "majmin": float(scores["majmin"])}

@@ -17,10 +17,12 @@ the matching).
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
+import time
 
+import librosa
 import numpy as np
+from scipy.ndimage import maximum_filter
 
 from ..audio import check_audio
 
@@ -33,9 +35,17 @@ FP_HOP = 256  #: 23 ms frames
 
 
 def fingerprint_spectrogram(y: np.ndarray, sr: int) -> np.ndarray:
-    """Log-magnitude STFT (dB) at :data:`FP_SR`, shape ``(513, frames)``."""
-    import librosa
+    """Log-magnitude STFT (dB) at :data:`FP_SR`, shape ``(513, frames)``.
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+
+    Notebook: 06_music_information_retrieval § 5. Audio fingerprinting the Shazam way
+    """
     y = check_audio(y, sr, name="y", min_duration=0.5)
     if sr != FP_SR:
         y = librosa.resample(y, orig_sr=sr, target_sr=FP_SR, res_type="soxr_mq")
@@ -49,9 +59,22 @@ def constellation(y: np.ndarray, sr: int, *, neighborhood: tuple[int, int] = (25
 
     A peak is the maximum of its ``neighborhood`` (bins x frames) and louder than the frame's
     median by 10 dB; the strongest ``density`` peaks per second are kept.
-    """
-    from scipy.ndimage import maximum_filter
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    neighborhood : tuple of int
+        (frequency bins, frames) of the local-maximum filter.
+    density : float
+        Peaks kept per second of audio.
+    S_db : np.ndarray, optional
+        The spectrogram of ``y`` if already computed.
+
+    Notebook: 06_music_information_retrieval § 5. Audio fingerprinting the Shazam way
+    """
     S = fingerprint_spectrogram(y, sr) if S_db is None else np.asarray(S_db)
     local_max = maximum_filter(S, size=neighborhood, mode="constant", cval=-np.inf) == S
     strong = S > np.median(S, axis=0, keepdims=True) + 10.0
@@ -66,7 +89,19 @@ def constellation(y: np.ndarray, sr: int, *, neighborhood: tuple[int, int] = (25
 
 def pack_hash(f1: np.ndarray | int, f2: np.ndarray | int, dt: np.ndarray | int) -> np.ndarray | int:
     """One integer per (anchor bin ``f1``, target bin ``f2``, frame gap ``dt``):
-    ``f1 * 2**20 + f2 * 2**8 + dt`` (bins < 4096, ``0 < dt < 256``)."""
+    ``f1 * 2**20 + f2 * 2**8 + dt`` (bins < 4096, ``0 < dt < 256``).
+
+    Parameters
+    ----------
+    f1 : int or np.ndarray
+        Anchor frequency bin.
+    f2 : int or np.ndarray
+        Target frequency bin.
+    dt : int or np.ndarray
+        Frames from anchor to target.
+
+    Notebook: 06_music_information_retrieval § Setup
+    """
     return (np.asarray(f1, np.int64) << 20) | (np.asarray(f2, np.int64) << 8) | np.asarray(dt, np.int64)
 
 
@@ -75,6 +110,17 @@ def hash_peaks(peaks: np.ndarray, *, fan_out: int = 10, dt_max: int = 63) -> tup
 
     For each peak (in the order given, sorted by time), the next ``fan_out`` peaks in the list
     with ``0 < dt <= dt_max`` frames are its targets. Returns ``(hashes, anchor_frames)``.
+
+    Parameters
+    ----------
+    peaks : np.ndarray
+        ``(n, 2)`` (frame, bin) peaks from :func:`constellation`.
+    fan_out : int
+        Target peaks paired with each anchor.
+    dt_max : int
+        Largest anchor-to-target distance (frames).
+
+    Notebook: 06_music_information_retrieval_solutions § Task 2a: anchor-target hashes
     """
     peaks = np.asarray(peaks, dtype=np.int64)
     if peaks.ndim != 2 or peaks.shape[1] != 2:
@@ -111,6 +157,23 @@ def match_hashes(q_hashes: np.ndarray, q_times: np.ndarray, db_hashes: np.ndarra
 
     Returns ``(scores, offsets)`` per track: the height of the tallest bin of the histogram of
     ``db_time - query_time`` over matching hashes, and that offset (frames).
+
+    Parameters
+    ----------
+    q_hashes : np.ndarray
+        Query hashes.
+    q_times : np.ndarray
+        Their anchor frames.
+    db_hashes : np.ndarray
+        Sorted database hashes.
+    db_tracks : np.ndarray
+        Track of each database hash.
+    db_times : np.ndarray
+        Anchor frame of each database hash.
+    n_tracks : int
+        Tracks in the database.
+
+    Notebook: 06_music_information_retrieval § Setup
     """
     lo = np.searchsorted(db_hashes, q_hashes, side="left")
     hi = np.searchsorted(db_hashes, q_hashes, side="right")
@@ -142,6 +205,17 @@ class FingerprintIndex:
     >>> index.identify(query, sr)   # {"track": "song A", "score": ..., "offset_s": ..., ...}
 
     Saved/loaded as NPZ (:meth:`save`, :meth:`load`).
+
+    Parameters
+    ----------
+    fan_out : int
+        Target peaks paired with each anchor.
+    dt_max : int
+        Largest anchor-to-target distance (frames).
+    density : float
+        Peaks kept per second of audio.
+
+    Notebook: 06_music_information_retrieval § 5. Audio fingerprinting the Shazam way
     """
 
     def __init__(self, *, fan_out: int = 10, dt_max: int = 63, density: float = 30.0):

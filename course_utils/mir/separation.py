@@ -13,6 +13,7 @@ Taught in ``notebooks/06_music_information_retrieval.ipynb`` (section "Separatio
 """
 from __future__ import annotations
 
+import librosa
 import numpy as np
 
 from ..audio import check_audio
@@ -24,9 +25,20 @@ def hpss(y: np.ndarray, sr: int, *, margin: float = 1.0, kernel_size: int = 31) 
     """Split ``y`` into ``(harmonic, percussive)`` signals of the same length.
 
     ``margin`` > 1 makes the masks stricter (less bleeding, a residual is left out).
-    """
-    import librosa
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    margin : float
+        Separation margin (1: soft masks; larger leaves a residual).
+    kernel_size : int
+        Median filter length.
+
+    Notebook: 06_music_information_retrieval § 6. Separation: harmonic/percussive and foreground/background
+    """
     y = check_audio(y, sr, name="y", min_duration=0.1)
     if margin < 1:
         raise ValueError(f"margin must be >= 1, got {margin}")
@@ -41,9 +53,26 @@ def foreground_background(y: np.ndarray, sr: int, *, min_gap: float = 2.0, margi
 
     Returns ``(foreground, background)`` signals, plus ``(mask_fg, mask_bg)`` when
     ``return_masks`` is true.
-    """
-    import librosa
 
+    Parameters
+    ----------
+    y : np.ndarray
+        Mono audio.
+    sr : int
+        Its sample rate.
+    min_gap : float
+        Shortest repetition lag considered (s).
+    margin_fg : float
+        Margin of the foreground mask.
+    margin_bg : float
+        Margin of the background mask.
+    power : float
+        Exponent of the soft masks.
+    return_masks : bool
+        Also return the two masks.
+
+    Notebook: 06_music_information_retrieval § 6. Separation: harmonic/percussive and foreground/background
+    """
     y = check_audio(y, sr, name="y", min_duration=3 * min_gap)
     S_full, phase = librosa.magphase(librosa.stft(y))
     S_filter = librosa.decompose.nn_filter(S_full, aggregate=np.median, metric="cosine",
