@@ -142,10 +142,10 @@ def check_audio(
     if np.issubdtype(y.dtype, np.integer):
         y = y.astype(np.float32) / float(np.iinfo(y.dtype).max)
     y = np.ascontiguousarray(y, dtype=np.float32)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise AudioError(f"{name}: {int(bad.sum())} samples are NaN or infinite")
-    peak = float(np.max(np.abs(y)))
+    finite = np.isfinite(y)
+    if not finite.all():
+        raise AudioError(f"{name}: {int(y.size - finite.sum())} samples are NaN or infinite")
+    peak = float(max(y.max(), -y.min()))  # max |y| without a temporary array
     if max_peak is not None and peak > max_peak:
         raise AudioError(
             f"{name}: float samples reach {peak:.6g}, but audio must lie in [-1, 1]; this looks like "
