@@ -9,6 +9,8 @@ Problems with the input raise :class:`AudioError`, a ``ValueError`` whose messag
 """
 from __future__ import annotations
 
+import struct
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +20,8 @@ import soundfile as sf
 
 __all__ = [
     "AudioError",
+    "AudioWarning",
+    "check_sr",
     "load_audio",
     "check_audio",
     "mix_at_snr",
@@ -29,6 +33,8 @@ __all__ = [
 
 #: A signal whose peak is below this is treated as silent (about -100 dBFS).
 SILENCE_PEAK = 1e-5
+#: A float signal whose peak exceeds this (+30 dBFS) is integer PCM stored as float, not audio in [-1, 1].
+MAX_PEAK = 32.0
 
 
 class AudioError(ValueError):
@@ -40,6 +46,44 @@ class AudioError(ValueError):
     """
 
 
+class AudioWarning(UserWarning):
+    """Audio that was read but is not what its file promises (e.g. a WAV cut short).
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
+
+
+def check_sr(sr, name: str = "sr") -> int:
+    """Validate a sample rate: a positive whole number of Hz (``22050.0`` is fine, ``16000.5`` is not).
+
+    Parameters
+    ----------
+    sr : int
+        The sample rate.
+    name : str
+        What to call it in an error message.
+
+    Returns
+    -------
+    int
+        ``sr`` as an ``int``.
+
+    Raises
+    ------
+    AudioError
+        ``sr`` is not a number, not whole, zero or negative.
+
+    Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
+    """
+    if isinstance(sr, (bool, np.bool_)) or not isinstance(sr, (int, float, np.integer, np.floating)):
+        raise AudioError(f"{name}: the sample rate must be a whole number of Hz, got {sr!r}")
+    if not np.isfinite(sr) or float(sr) != int(sr):
+        raise AudioError(f"{name}: the sample rate must be a whole number of Hz, got {sr!r}")
+    if sr <= 0:
+        raise AudioError(f"{name}: the sample rate must be positive, got {sr!r}")
+    return int(sr)
+
+
 def check_audio(
     y: np.ndarray,
     sr: int | None = None,
@@ -47,21 +91,28 @@ def check_audio(
     name: str = "signal",
     min_duration: float = 0.0,
     allow_silent: bool = False,
+    max_peak: float | None = MAX_PEAK,
 ) -> np.ndarray:
     """Validate a signal and return it as a contiguous float32 mono array.
+
+    Float samples must be on the [-1, 1] scale: a float signal that peaks above ``max_peak``
+    (+30 dBFS) is integer PCM stored as float (an int16 recording peaks in the thousands) and is
+    rejected with the scaling that fixes it, instead of being analysed as a signal 60-90 dB too loud.
 
     Parameters
     ----------
     y : np.ndarray
         Samples, shape ``(n,)``. A 2-D array is rejected (call :func:`load_audio`, which mixes down).
     sr : int, optional
-        Sample rate; needed only with ``min_duration``.
+        Sample rate (validated with :func:`check_sr` when given); needed with ``min_duration``.
     name : str
         What to call the signal in an error message (a file name, or an argument name).
     min_duration : float
         Shortest acceptable duration in seconds.
     allow_silent : bool
         Accept an all-zero (or nearly) signal.
+    max_peak : float or None
+        Largest accepted absolute value of float samples; ``None`` accepts any scale.
 
     Returns
     -------
@@ -71,10 +122,16 @@ def check_audio(
     Raises
     ------
     AudioError
-        Empty, not 1-D, NaN/inf samples, silent, or shorter than ``min_duration``.
+        Empty, not 1-D, NaN/inf samples, float samples on an integer scale, silent, shorter than
+        ``min_duration``, or a sample rate that is not a positive whole number.
 
     Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ ; 07_integrated_pipeline § 8. Bad input through the whole pipeline
     """
+    if isinstance(y, (str, Path)):
+        raise AudioError(f"{name}: got the file name {str(y)!r}, not samples; read it first with "
+                         "course_utils.audio.load_audio(path, sr)")
+    if sr is not None:
+        sr = check_sr(sr, f"{name}: sr")
     y = np.asarray(y)
     if y.ndim != 1:
         raise AudioError(f"{name}: expected a mono 1-D signal, got shape {y.shape}")
@@ -85,10 +142,17 @@ def check_audio(
     if np.issubdtype(y.dtype, np.integer):
         y = y.astype(np.float32) / float(np.iinfo(y.dtype).max)
     y = np.ascontiguousarray(y, dtype=np.float32)
-    bad = ~np.isfinite(y)
-    if bad.any():
-        raise AudioError(f"{name}: {int(bad.sum())} samples are NaN or infinite")
-    if not allow_silent and float(np.max(np.abs(y))) < SILENCE_PEAK:
+    finite = np.isfinite(y)
+    if not finite.all():
+        raise AudioError(f"{name}: {int(y.size - finite.sum())} samples are NaN or infinite")
+    peak = float(max(y.max(), -y.min()))  # max |y| without a temporary array
+    if max_peak is not None and peak > max_peak:
+        raise AudioError(
+            f"{name}: float samples reach {peak:.6g}, but audio must lie in [-1, 1]; this looks like "
+            f"integer PCM stored as float (int16 recordings peak near 32767). Scale it first: "
+            f"y / 32768 for int16 values (y / 2**31 for int32), or read files with load_audio"
+        )
+    if not allow_silent and peak < SILENCE_PEAK:
         raise AudioError(f"{name}: the signal is silent (peak below {SILENCE_PEAK:g})")
     if min_duration > 0:
         if sr is None:
@@ -98,6 +162,33 @@ def check_audio(
                 f"{name}: too short ({y.size / sr:.3f} s); at least {min_duration:g} s is needed"
             )
     return y
+
+
+def _wav_truncation(path: Path) -> tuple[int, int] | None:
+    """``(frames the header promises, frames the file holds)`` for a RIFF/WAVE file cut short, else None."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            block_align, pos = 0, 12
+            while pos + 8 <= size:
+                f.seek(pos)
+                chunk_id, chunk_size = struct.unpack("<4sI", f.read(8))
+                if chunk_id == b"fmt ":
+                    fmt = f.read(min(chunk_size, 16))
+                    if len(fmt) >= 14:
+                        block_align = struct.unpack("<H", fmt[12:14])[0]
+                elif chunk_id == b"data":
+                    available = size - pos - 8
+                    if block_align <= 0 or chunk_size in (0, 0xFFFFFFFF) or available >= chunk_size:
+                        return None  # complete, or a streaming header that promises nothing
+                    return chunk_size // block_align, available // block_align
+                pos += 8 + chunk_size + (chunk_size & 1)
+    except (OSError, struct.error):
+        return None
+    return None
 
 
 def load_audio(
@@ -138,9 +229,17 @@ def load_audio(
         The file is missing, is not audio or is corrupt, is empty, silent, too short,
         or holds NaN/inf samples. The message names the file.
 
+    Warns
+    -----
+    AudioWarning
+        A WAV file holds fewer samples than its header promises (a cut-short copy or download):
+        the samples that are there are returned, and the warning says how many are missing.
+
     Notebook: 01_speaker_recognition § 2. Listen: what makes voices differ
     """
     path = Path(path)
+    if sr is not None:
+        sr = check_sr(sr, f"{path}: sr")
     if not path.exists():
         raise AudioError(f"{path}: file not found")
     if path.is_dir():
@@ -153,6 +252,12 @@ def load_audio(
         raise AudioError(f"{path}: not a readable audio file ({type(exc).__name__}: {exc})") from None
     if data.shape[0] == 0:
         raise AudioError(f"{path}: the file holds no samples")
+    cut = _wav_truncation(path)
+    if cut is not None:
+        promised, held = cut
+        warnings.warn(f"{path}: truncated WAV: its header promises {promised} samples per channel "
+                      f"({promised / file_sr:.3f} s) but the file holds only {held} "
+                      f"({held / file_sr:.3f} s); re-copy or re-download it", AudioWarning, stacklevel=2)
     y = data.mean(axis=1) if mono else data.T
     if sr is not None and file_sr != sr:
         y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq", axis=-1)

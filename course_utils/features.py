@@ -96,7 +96,7 @@ def mfcc(y: np.ndarray, sr: int, n_mfcc: int = 20, n_mels: int = 40) -> np.ndarr
 
     Notebook: 01_speaker_recognition § The 120-dimensional speaker vector
     """
-    y = check_audio(y, name="y")
+    y = check_audio(y, sr, name="y")
     S = librosa.power_to_db(_mel_power(y, sr, n_mels, 25.0, 10.0, 20.0, None))
     return dct(S, axis=0, type=2, norm="ortho")[:n_mfcc].astype(np.float32)
 
@@ -252,7 +252,7 @@ def log_mel(
 
     Notebook: 02_speaker_embeddings § Training the CPU-sized x-vector
     """
-    y = check_audio(y, name="y")
+    y = check_audio(y, sr, name="y")
     S = _mel_power(y, sr, n_mels, win_ms, hop_ms, 0.0, fmax)
     return librosa.power_to_db(S, ref=np.max, top_db=80.0).astype(np.float32)
 
@@ -277,6 +277,13 @@ def extract_cached(
     source code of ``func`` and of its module, so changing any of them recomputes
     (:mod:`course_utils.cache`). Results are kept as NPZ in ``data/cache/features``; an entry that is
     unreadable or does not fit is recomputed with a warning.
+
+    What the key does **not** cover: values ``func`` reads at run time from outside its arguments
+    and its module's source, such as a global variable reassigned after import (a notebook cell
+    that changes ``N_MELS`` read by a feature function) or a file it opens. The source of
+    ``func``'s module is hashed, so *editing* a module-level constant recomputes; *reassigning* it
+    while the program runs does not, and the cached result of the old value is returned. Pass such
+    values as ``**params`` (they are part of the key) instead of reading globals.
 
     ``n_jobs`` worker processes share the files (:func:`course_utils.parallel.map_files`); the results
     do not depend on it. Errors name the file, as :func:`course_utils.audio.load_audio` does.

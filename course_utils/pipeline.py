@@ -12,6 +12,7 @@ Bad input never crashes deep inside a library: :meth:`IntegratedAudioPipeline.pr
 """
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -201,6 +202,9 @@ class IntegratedAudioPipeline:
                              f"(expected {self.MIN_RATE}-{self.MAX_RATE} Hz; did you pass the duration or a wrong rate?)")
         if audio is None:
             raise AudioError("audio: got None instead of a signal")
+        if isinstance(audio, (str, os.PathLike)):
+            raise AudioError(f"audio: got the file name {str(audio)!r}, not a signal; read it first: "
+                             f"y = course_utils.audio.load_audio({str(audio)!r}, sr={self.sr}), then process(y, {self.sr})")
         y = np.asarray(audio)
         if y.ndim == 2 and min(y.shape) <= 8:  # (channels, n) or (n, channels): mix down
             y = y.mean(axis=int(np.argmin(y.shape)))

@@ -320,3 +320,17 @@ def test_ch06_checks_accept_course_code_and_reject_mistakes():
     with pytest.raises(ExerciseFeedback, match="keys"):
         ch06.check_quiz({"f_half_tempo": 0.5})
     assert ch06.check_quiz({"f_half_tempo": 2 / 3, "metric_forgiving_octave": "amlt", "fingerprint_keeps": "positions"})
+
+
+def test_fingerprint_index_truncated_file_is_a_clear_error(tmp_path):
+    """Issue #14: a truncated index names the file instead of raising BadZipFile/EOFError."""
+    from course_utils.mir.fingerprint import FingerprintIndex
+
+    rng = np.random.default_rng(0)
+    idx = FingerprintIndex()
+    idx.add("noise", rng.normal(size=22050 * 3).astype(np.float32) * 0.1, 22050)
+    path = idx.save(tmp_path / "index.npz")
+    assert FingerprintIndex.load(path).names == ["noise"]
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match="index.npz"):
+        FingerprintIndex.load(path)

@@ -15,9 +15,11 @@ Everything is computed in the UBM-whitened space (``S_c^{-1/2}`` applied to ``F_
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from ..features import frame_mfcc
@@ -93,7 +95,12 @@ class IVectorExtractor:
             X = X[rng.choice(len(X), self.ubm_frames, replace=False)]
         gmm = GaussianMixture(self.n_components, covariance_type="diag", max_iter=40, tol=1e-3,
                               reg_covar=1e-3, random_state=self.seed, init_params="kmeans")
-        gmm.fit(X)
+        with warnings.catch_warnings():
+            # on a small or synthetic corpus EM may stop at max_iter before tol: harmless here (the UBM only
+            # provides the alignment for T), and recorded in the history instead of printed at the student
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gmm.fit(X)
+        self.converged_ = bool(gmm.converged_)
         self.weights_ = gmm.weights_.astype(np.float64)
         self.means_ = gmm.means_.astype(np.float64)
         self.vars_ = gmm.covariances_.astype(np.float64)

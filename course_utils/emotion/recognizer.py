@@ -4,12 +4,15 @@ Taught in ``notebooks/04_emotion_recognition.ipynb`` (section 9); chapter 7 uses
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import librosa
 import numpy as np
+import soundfile as sf
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
@@ -19,6 +22,46 @@ from .evaluation import speaker_normalize
 from .features import EMOTION_FEATURE_NAMES, MIN_DURATION, corpus_features, emotion_features
 
 __all__ = ["EmotionRecognizer"]
+
+
+_VERSION = 2  # 2: the JSON header carries a SHA-256 "digest" of the header and the arrays
+_ARRAYS = ("mean", "scale", "coef", "intercept")
+
+
+def _model_digest(meta: dict, arrays: dict) -> str:
+    """SHA-256 of a saved model: its header (without ``digest``) and every array's dtype, shape and bytes."""
+    h = hashlib.sha256(json.dumps({k: v for k, v in meta.items() if k != "digest"}, sort_keys=True).encode())
+    for k in _ARRAYS:
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"{k}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _check_model(meta: dict, arrays: dict, n_features: int) -> None:
+    """Raise ValueError unless a loaded model's header and arrays are complete and plausible."""
+    classes = meta.get("classes")
+    if not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)
+            and len(set(classes)) == len(classes)):
+        raise ValueError(f"classes must be at least two distinct names, got {classes!r}")
+    sr, C = meta.get("sr"), meta.get("C")
+    if isinstance(sr, bool) or not isinstance(sr, int) or not 8000 <= sr <= 384000:
+        raise ValueError(f"sr must be an integer rate in 8000-384000 Hz, got {sr!r}")
+    if isinstance(C, bool) or not isinstance(C, (int, float)) or not (np.isfinite(C) and C > 0):
+        raise ValueError(f"C must be a positive number, got {C!r}")
+    if not isinstance(meta.get("speaker_norm"), bool) or isinstance(meta.get("seed"), bool) \
+            or not isinstance(meta.get("seed"), int):
+        raise ValueError("speaker_norm must be true/false and seed an integer")
+    k = len(classes)
+    shapes = {"mean": (n_features,), "scale": (n_features,), "coef": (k, n_features), "intercept": (k,)}
+    for name, shape in shapes.items():
+        a = arrays[name]
+        if a.shape != shape or a.dtype.kind != "f":
+            raise ValueError(f"{name} must be a float array of shape {shape}, got {a.dtype} {a.shape}")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} holds {int((~np.isfinite(a)).sum())} NaN or infinite values")
+    if not np.all(arrays["scale"] > 0):
+        raise ValueError("scale must be positive (it divides the features)")
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -81,15 +124,36 @@ class EmotionRecognizer:
             y = librosa.resample(y, orig_sr=sr, target_sr=self.sr, res_type="soxr_hq")
         return y
 
+    @staticmethod
+    def _check_file(path) -> None:
+        """Raise an AudioError naming ``path`` if it is missing, unreadable or too short (header only)."""
+        if not Path(path).is_file():
+            raise AudioError(f"{path}: file not found")
+        try:
+            info = sf.info(str(path))
+        except Exception as exc:  # soundfile raises LibsndfileError/RuntimeError/TypeError
+            raise AudioError(f"{path}: not a readable audio file ({type(exc).__name__}: {exc})") from None
+        if info.samplerate <= 0 or info.frames < MIN_DURATION * info.samplerate:
+            raise AudioError(f"{path}: too short ({info.frames / max(info.samplerate, 1):.3f} s); at least "
+                             f"{MIN_DURATION:g} s is needed")
+
+    @staticmethod
+    def _single(audio) -> bool:
+        """One utterance (a path or a 1-D signal) or a list of them; a 2-D array is refused."""
+        if isinstance(audio, np.ndarray) and audio.ndim >= 2:
+            raise AudioError(f"audio: got a {audio.ndim}-D array of shape {audio.shape}; pass one mono 1-D "
+                             "signal (mix stereo down first, e.g. y.mean(axis=0) for (channels, n)) or a list "
+                             "of 1-D signals for several utterances")
+        return isinstance(audio, (str, Path)) or (isinstance(audio, np.ndarray) and audio.ndim == 1)
+
     def transform(self, paths_or_audio, sr: int | None = None) -> np.ndarray:
         """Feature matrix ``(n, 110)`` of a list of files (cached on disk) or arrays."""
         items = list(paths_or_audio)
         if not items:
             raise ValueError("EmotionRecognizer: got an empty list of utterances")
         if all(isinstance(p, (str, Path)) for p in items):
-            for p in items:  # clear errors before the cache sees a bad file
-                if not Path(p).is_file():
-                    raise AudioError(f"{p}: file not found")
+            for p in items:  # clear errors, naming the file, before the cache sees a bad one
+                self._check_file(p)
             return np.asarray(corpus_features(items, emotion_features, sr=self.sr, progress=len(items) > 50),
                               dtype=np.float64)
         with threadpool_limits(1):
@@ -180,47 +244,77 @@ class EmotionRecognizer:
         """Class probabilities: a dict ``{emotion: p}`` for one utterance (array or path), an array
         ``(n, n_classes)`` aligned with :attr:`classes_` for a list of them."""
         self._check_fitted()
-        single = isinstance(audio, (str, Path)) or (isinstance(audio, np.ndarray) and audio.ndim == 1)
+        single = self._single(audio)
         P = self._proba(self.transform([audio] if single else audio, sr), speaker_stats)
         return dict(zip(self.classes_, map(float, P[0]))) if single else P
 
     def predict(self, audio, sr: int | None = None, *, speaker_stats: dict | None = None):
         """The most likely emotion (a ``str``), or a list of them for a list of utterances."""
         self._check_fitted()
-        single = isinstance(audio, (str, Path)) or (isinstance(audio, np.ndarray) and audio.ndim == 1)
+        single = self._single(audio)
         P = self._proba(self.transform([audio] if single else audio, sr), speaker_stats)
         labels = [self.classes_[i] for i in P.argmax(axis=1)]
         return labels[0] if single else labels
 
     # ---- persistence (NPZ, no pickle)
     def save(self, path: str | Path) -> None:
-        """Write the model to ``path`` (NPZ: arrays plus a JSON header; no pickle)."""
+        """Write the model to ``path`` (NPZ: arrays plus a JSON header; no pickle).
+
+        The write is atomic (a failed, interrupted or concurrent save never leaves a half-written
+        model) and the header carries a SHA-256 of the header and the arrays, checked by :meth:`load`.
+        """
         self._check_fitted()
-        meta = dict(kind="EmotionRecognizer", version=1, sr=self.sr, seed=self.seed, C=self.C,
+        meta = dict(kind="EmotionRecognizer", version=_VERSION, sr=self.sr, seed=self.seed, C=self.C,
                     classes=self.classes_, speaker_norm=self.speaker_norm, features=list(self.feature_names))
+        arrays = dict(mean=self.mean_, scale=self.scale_, coef=self.coef_, intercept=self.intercept_)
+        meta["digest"] = _model_digest(meta, arrays)
         with atomic_path(path) as tmp:  # a failed or interrupted save never leaves a half-written model
-            np.savez(tmp, meta=np.array(json.dumps(meta)), mean=self.mean_, scale=self.scale_,
-                     coef=self.coef_, intercept=self.intercept_)
+            np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> EmotionRecognizer:
-        """Read a model written by :meth:`save`."""
+        """Read a model written by :meth:`save`, checking it first.
+
+        Checked: the file is a complete NPZ with its JSON header (never unpickled), the SHA-256
+        digest matches (an edited or damaged file is refused), the feature set is this course's,
+        and every value is plausible: distinct class names, finite arrays of the right shapes, a
+        positive scale, a sample rate of at least 8 kHz.
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        ValueError
+            Anything else wrong with the file; the message names the file and the problem.
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such model file")
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
-                arrays = {k: z[k] for k in ("mean", "scale", "coef", "intercept")}
-        except (OSError, KeyError, ValueError) as exc:
-            raise ValueError(f"{path}: not an EmotionRecognizer file ({type(exc).__name__}: {exc})") from None
-        if meta.get("kind") != "EmotionRecognizer":
-            raise ValueError(f"{path}: not an EmotionRecognizer file (kind={meta.get('kind')!r})")
+                arrays = {k: z[k] for k in _ARRAYS}
+        except (OSError, KeyError, ValueError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not an EmotionRecognizer file (unreadable, truncated or damaged: "
+                             f"{type(exc).__name__}: {str(exc)[:200]})") from None
+        if not isinstance(meta, dict) or meta.get("kind") != "EmotionRecognizer":
+            kind = meta.get("kind") if isinstance(meta, dict) else type(meta).__name__
+            raise ValueError(f"{path}: not an EmotionRecognizer file (kind={kind!r})")
+        if meta.get("version") != _VERSION or not isinstance(meta.get("digest"), str):
+            raise ValueError(f"{path}: EmotionRecognizer file version {meta.get('version')!r} without a content "
+                             f"digest (this course reads version {_VERSION}); fit the model again and save it")
+        if meta["digest"] != _model_digest(meta, arrays):
+            raise ValueError(f"{path}: content does not match its SHA-256 digest: the file was edited or damaged "
+                             "after it was saved; fit the model again and save it")
         if meta.get("features") != list(cls.feature_names):
             raise ValueError(f"{path}: saved with a different feature set; retrain the model")
+        try:
+            _check_model(meta, arrays, len(cls.feature_names))
+        except ValueError as exc:
+            raise ValueError(f"{path}: implausible EmotionRecognizer file: {exc}") from None
         rec = cls(sr=meta["sr"], seed=meta["seed"], C=meta["C"])
         rec.classes_, rec.speaker_norm = list(meta["classes"]), bool(meta["speaker_norm"])
-        rec.mean_, rec.scale_, rec.coef_, rec.intercept_ = (arrays[k] for k in ("mean", "scale", "coef", "intercept"))
+        rec.mean_, rec.scale_, rec.coef_, rec.intercept_ = (arrays[k].astype(np.float64) for k in _ARRAYS)
         return rec
 
     def __repr__(self) -> str:

@@ -8,6 +8,8 @@ Notebook: 04_emotion_recognition § 2.2 Spectral and voice-quality features
 """
 from __future__ import annotations
 
+import warnings
+
 import librosa
 import numpy as np
 
@@ -51,9 +53,14 @@ def seed_features(y: np.ndarray, sr: int) -> np.ndarray:
     if sr != SEED_SR:
         y = librosa.resample(y, orig_sr=sr, target_sr=SEED_SR, res_type="soxr_hq")
     sr = SEED_SR
-    blocks = [librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13), librosa.feature.chroma_stft(y=y, sr=sr),
-              librosa.feature.melspectrogram(y=y, sr=sr), librosa.feature.spectral_contrast(y=y, sr=sr),
-              librosa.feature.tonnetz(y=y, sr=sr), librosa.feature.zero_crossing_rate(y), librosa.feature.rms(y=y)]
+    with warnings.catch_warnings():
+        # tonnetz's CQT decimates the signal octave by octave; on a clip under about a second (the offline
+        # stand-in) its lowest octaves are shorter than their window and librosa warns. The values are still
+        # what the seed's code computes, which is the point here.
+        warnings.filterwarnings("ignore", message=r"n_fft=\d+ is too large", category=UserWarning)
+        blocks = [librosa.feature.mfcc(y=y, sr=sr, n_mfcc=13), librosa.feature.chroma_stft(y=y, sr=sr),
+                  librosa.feature.melspectrogram(y=y, sr=sr), librosa.feature.spectral_contrast(y=y, sr=sr),
+                  librosa.feature.tonnetz(y=y, sr=sr), librosa.feature.zero_crossing_rate(y), librosa.feature.rms(y=y)]
     out = [v for b in blocks for v in (*np.mean(b, axis=1), *np.std(b, axis=1))]
     pitches, magnitudes = librosa.piptrack(y=y, sr=sr)
     strongest = pitches[magnitudes.argmax(axis=0), np.arange(pitches.shape[1])]

@@ -19,6 +19,13 @@ from hypothesis labels to reference labels maximises the total overlap (Hungaria
 :func:`scipy.optimize.linear_sum_assignment`). The forgiveness ``collar`` removes
 ``± collar`` seconds around every reference segment boundary from scoring (md-eval's convention;
 pyannote's ``collar`` is the total width, i.e. twice this value).
+
+Self-overlap convention: a speaker is either speaking or not, so two overlapping segments with the
+same label count as **one** speaker over their union (as if merged first, the way md-eval merges
+them). ``pyannote.metrics`` instead counts every segment, so a speaker overlapping itself counts
+twice there (twice the reference speech, and a hypothesis that also overlaps itself earns two
+correct assignments). The two agree whenever no label overlaps itself, which holds for every
+conversation and hypothesis the course builds.
 """
 from __future__ import annotations
 
@@ -89,42 +96,9 @@ def _active(segments: Sequence[Segment], t: float) -> set:
     return {lab for s, e, lab in segments if s <= t < e}
 
 
-def diarization_error_rate(
-    reference: Any,
-    hypothesis: Any,
-    *,
-    collar: float = 0.0,
-    skip_overlap: bool = False,
-) -> dict[str, Any]:
-    """Diarization error rate with its three components and the optimal speaker mapping.
-
-    Parameters
-    ----------
-    reference, hypothesis : list of (start, end, label) or DataFrame
-        Who spoke when. Labels of the two need not match (the best mapping is found).
-    collar : float
-        Seconds not scored on each side of every reference boundary (0 = strict scoring).
-    skip_overlap : bool
-        Do not score regions where two or more reference speakers overlap.
-
-    Returns
-    -------
-    dict
-        ``der``, ``missed``, ``false_alarm``, ``confusion`` (as fractions of the scored reference
-        speech), ``total`` (scored reference speech in seconds), ``missed_s``, ``false_alarm_s``,
-        ``confusion_s`` (seconds) and ``mapping`` (hypothesis label -> reference label).
-
-    Raises
-    ------
-    ValueError
-        Bad segments, a negative collar, or no reference speech left to score.
-
-    Notebook: 08_speaker_diarization § 5. Clustering the windows ; 08_speaker_diarization_solutions § Implement the DER
-    """
-    ref = as_segments(reference, name="reference")
-    hyp = as_segments(hypothesis, name="hypothesis")
-    if not np.isfinite(collar) or collar < 0:
-        raise ValueError(f"collar must be a non-negative number of seconds, got {collar}")
+def _scored_pieces(ref: list[Segment], hyp: list[Segment], collar: float,
+                   skip_overlap: bool) -> tuple[list[tuple[float, set, set]], list, list]:
+    """Stretches of constant activity: ``(duration, active ref indices, active hyp indices)``, and the labels."""
     # collar zones (not scored)
     no_score: list[tuple[float, float]] = []
     if collar > 0:
@@ -153,6 +127,50 @@ def diarization_error_rate(
         h = {hi[lab] for lab in _active(hyp, mid)}
         if r or h:
             pieces.append((float(b - a), r, h))
+    return pieces, ref_labels, hyp_labels
+
+
+def diarization_error_rate(
+    reference: Any,
+    hypothesis: Any,
+    *,
+    collar: float = 0.0,
+    skip_overlap: bool = False,
+) -> dict[str, Any]:
+    """Diarization error rate with its three components and the optimal speaker mapping.
+
+    Parameters
+    ----------
+    reference, hypothesis : list of (start, end, label) or DataFrame
+        Who spoke when. Labels of the two need not match (the best mapping is found). A label's
+        overlapping segments count once over their union (see the module docstring; pyannote
+        counts them twice).
+    collar : float
+        Seconds not scored on each side of every reference boundary (0 = strict scoring).
+    skip_overlap : bool
+        Do not score regions where two or more reference speakers overlap.
+
+    Returns
+    -------
+    dict
+        ``der``, ``missed``, ``false_alarm``, ``confusion`` (as fractions of the scored reference
+        speech), ``total`` (scored reference speech in seconds), ``missed_s``, ``false_alarm_s``,
+        ``confusion_s`` (seconds) and ``mapping`` (hypothesis label -> reference label).
+
+    Raises
+    ------
+    ValueError
+        Bad segments, a negative collar, or no reference speech left to score.
+
+    Notebook: 08_speaker_diarization § 5. Clustering the windows ; 08_speaker_diarization_solutions § Implement the DER
+    """
+    ref = as_segments(reference, name="reference")
+    hyp = as_segments(hypothesis, name="hypothesis")
+    if not np.isfinite(collar) or collar < 0:
+        raise ValueError(f"collar must be a non-negative number of seconds, got {collar}")
+    pieces, ref_labels, hyp_labels = _scored_pieces(ref, hyp, collar, skip_overlap)
+    ri = {lab: i for i, lab in enumerate(ref_labels)}
+    hi = {lab: i for i, lab in enumerate(hyp_labels)}
     total = sum(d * len(r) for d, r, _ in pieces)
     if total <= 0:
         raise ValueError("reference: no reference speech left to score (empty reference, or all inside the collar)")

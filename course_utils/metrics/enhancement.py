@@ -24,7 +24,7 @@ import numpy as np
 from pystoi import stoi as _stoi
 from scipy.signal import correlate, correlation_lags
 
-from ..audio import AudioError, check_audio
+from ..audio import SILENCE_PEAK, AudioError, check_audio
 
 __all__ = [
     "check_pair",
@@ -221,6 +221,11 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray, *, zero_mean: bool = Tru
 
     Any gain applied to the estimate cancels out; a delay does not (use :func:`align`).
 
+    A silent estimate (all zeros, peak below ``course_utils.audio.SILENCE_PEAK``, or a constant when
+    ``zero_mean``) has no projection on the reference: its SI-SDR is ``-inf`` (the worst possible
+    value), not the 0 dB that the ``10 log10(0/0)`` floor would give and that a 0 dB noisy input
+    also scores.
+
     Parameters
     ----------
     reference, estimate : np.ndarray
@@ -231,14 +236,17 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray, *, zero_mean: bool = Tru
     Returns
     -------
     float
-        SI-SDR in dB.
+        SI-SDR in dB; ``-inf`` for a silent estimate.
 
     Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong ; 05_speech_enhancement_solutions § Task 3 — SI-SDR
     """
     ref, est = check_pair(reference, estimate)
+    silent = float(np.max(np.abs(est))) < SILENCE_PEAK
     if zero_mean:
         ref = ref - ref.mean()
         est = est - est.mean()
+    if silent or not np.any(est):
+        return float("-inf")
     alpha = float(np.dot(est, ref) / max(float(np.dot(ref, ref)), _EPS))
     target = alpha * ref
     noise = est - target
@@ -270,7 +278,9 @@ def pesq_wb(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
     Raises
     ------
     AudioError
-        A rate below 16 kHz, signals shorter than 0.25 s, or a pair PESQ cannot score.
+        A rate below 16 kHz, signals shorter than 0.25 s, a silent estimate (PESQ is undefined
+        for it; the ``pesq`` package would fail with "cannot convert float NaN to integer"), or
+        another pair PESQ cannot score.
 
     Notebook: 05_speech_enhancement § 2. Measuring first: why the seed's SNR was wrong
     """
@@ -287,9 +297,12 @@ def pesq_wb(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float:
         ref, est = _resample(ref, sr, PESQ_SR), _resample(est, sr, PESQ_SR)
     if ref.size < PESQ_SR // 4:
         raise AudioError(f"pesq_wb: signals of {ref.size / PESQ_SR:.3f} s are too short (PESQ needs >= 0.25 s)")
+    if float(np.max(np.abs(est))) < SILENCE_PEAK:
+        raise AudioError(f"pesq_wb: the estimate is silent (peak below {SILENCE_PEAK:g}); PESQ is undefined "
+                         "for silence (report SI-SDR, which is -inf for it, or treat it as the floor 1.04)")
     try:
         return float(pesq(PESQ_SR, ref.astype(np.float32), est.astype(np.float32), "wb"))
-    except PesqError as exc:  # e.g. NoUtterancesError for a reference without speech
+    except (PesqError, ValueError) as exc:  # e.g. NoUtterancesError for a reference without speech
         raise AudioError(f"pesq_wb: PESQ could not score this pair ({type(exc).__name__}: {exc})") from None
 
 

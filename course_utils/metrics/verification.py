@@ -48,12 +48,18 @@ def rates_at(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, 
 
     Notebook: 03_speaker_verification § 4. Choosing a threshold: FAR against FRR
     """
+    below_pos, below_neg, n_pos, n_neg = _counts_below(positive_scores, negative_scores, thresholds)
+    frr = below_pos / n_pos
+    far = 1.0 - below_neg / n_neg
+    return far, frr
+
+
+def _counts_below(positive_scores, negative_scores, thresholds) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """How many target and non-target scores are ``<= threshold`` (rejected), and the two totals."""
     pos = np.sort(_scores(positive_scores, "positive_scores"))
     neg = np.sort(_scores(negative_scores, "negative_scores"))
     thr = np.asarray(thresholds, dtype=np.float64)
-    frr = np.searchsorted(pos, thr, side="right") / pos.size
-    far = 1.0 - np.searchsorted(neg, thr, side="right") / neg.size
-    return far, frr
+    return np.searchsorted(pos, thr, side="right"), np.searchsorted(neg, thr, side="right"), pos.size, neg.size
 
 
 def candidate_thresholds(positive_scores, negative_scores) -> np.ndarray:
@@ -125,7 +131,11 @@ def eer(positive_scores, negative_scores) -> tuple[float, float]:
     """
     thr = candidate_thresholds(positive_scores, negative_scores)
     far, frr = rates_at(positive_scores, negative_scores, thr)
-    i = int(np.argmin(np.abs(far - frr)))
+    # |FAR - FRR| compared exactly, in integers (n_pos * n_neg * |FAR - FRR|): equal gaps tie, and the
+    # first (lowest) threshold wins as in SpeechBrain, whatever the rounding of the two fractions
+    below_pos, below_neg, n_pos, n_neg = _counts_below(positive_scores, negative_scores, thr)
+    gap = np.abs((n_neg - below_neg).astype(np.int64) * n_pos - below_pos.astype(np.int64) * n_neg)
+    i = int(np.argmin(gap))
     return float((far[i] + frr[i]) / 2.0), float(thr[i])
 
 
@@ -141,10 +151,14 @@ def min_dcf(
     """Minimum of the NIST detection cost function and its threshold.
 
     ``DCF(t) = c_miss * FRR(t) * p_target + c_fa * FAR(t) * (1 - p_target)``, minimised over the
-    candidate thresholds. With ``normalize=True`` (the NIST SRE / VoxCeleb convention) it is
-    divided by ``min(c_miss * p_target, c_fa * (1 - p_target))``, the cost of the better of
-    "accept everything" and "reject everything", so 1.0 means the system is useless at this
-    operating point. ``normalize=False`` gives SpeechBrain's ``minDCF`` value.
+    candidate thresholds: SpeechBrain's set (:func:`candidate_thresholds`) plus one just below the
+    lowest score, where every trial is accepted. With ``normalize=True`` (the NIST SRE / VoxCeleb
+    convention) it is divided by ``min(c_miss * p_target, c_fa * (1 - p_target))``, the cost of the
+    better of "accept everything" and "reject everything"; both are candidates, so the normalised
+    value lies in [0, 1] and 1.0 means the system is useless at this operating point.
+    ``normalize=False`` gives SpeechBrain's ``minDCF`` value whenever its threshold set reaches the
+    minimum, which it always does for ``p_target <= 0.5`` with equal costs (SpeechBrain omits the
+    accept-everything threshold, so with a large ``p_target`` its value can exceed the trivial cost).
 
     Parameters
     ----------
@@ -171,6 +185,7 @@ def min_dcf(
     if c_miss <= 0 or c_fa <= 0:
         raise ValueError(f"min_dcf: costs must be positive, got c_miss={c_miss}, c_fa={c_fa}")
     thr = candidate_thresholds(positive_scores, negative_scores)
+    thr = np.concatenate([thr, [np.nextafter(thr[0], -np.inf)]])  # last: accept everything (ties keep SpeechBrain's)
     far, frr = rates_at(positive_scores, negative_scores, thr)
     dcf = c_miss * frr * p_target + c_fa * far * (1.0 - p_target)
     i = int(np.argmin(dcf))

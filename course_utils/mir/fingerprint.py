@@ -17,14 +17,16 @@ the matching).
 """
 from __future__ import annotations
 
-from pathlib import Path
 import time
+import zipfile
+from pathlib import Path
 
 import librosa
 import numpy as np
 from scipy.ndimage import maximum_filter
 
 from ..audio import check_audio
+from ..cache import atomic_path
 
 __all__ = ["FP_SR", "FP_N_FFT", "FP_HOP", "fingerprint_spectrogram", "constellation", "pack_hash",
            "hash_peaks", "match_hashes", "FingerprintIndex"]
@@ -269,11 +271,23 @@ class FingerprintIndex:
                     margin=float(scores[best] / max(runner, 1)), seconds=time.perf_counter() - t0)
 
     def save(self, path: str | Path) -> Path:
-        """Write the index as NPZ (no pickle)."""
+        """Write the index as NPZ (no pickle), atomically: a failed save leaves an older file intact.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The ``.npz`` file.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         h, tr, a = self._arrays()
         path = Path(path)
-        np.savez(path, hashes=h, tracks=tr, times=a, names=np.array(self.names, dtype=str),
-                 settings=np.array([self.fan_out, self.dt_max, self.density]))
+        with atomic_path(path) as tmp:
+            np.savez(tmp, hashes=h, tracks=tr, times=a, names=np.array(self.names, dtype=str),
+                     settings=np.array([self.fan_out, self.dt_max, self.density]))
         return path
 
     @classmethod
@@ -289,6 +303,6 @@ class FingerprintIndex:
                 idx.names = [str(n) for n in z["names"]]
                 idx._built = (z["hashes"], z["tracks"], z["times"])
                 idx._parts = [idx._built]
-        except (KeyError, ValueError, OSError) as exc:
-            raise ValueError(f"{path}: not a fingerprint index ({exc})") from None
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a fingerprint index, or a truncated one ({type(exc).__name__}: {exc})") from None
         return idx

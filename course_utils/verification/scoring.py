@@ -203,10 +203,22 @@ class _LinearBackend:
                 **{k: getattr(self, k).tolist() for k in ("mean_", "scale_", "center_", "V_", "psi_")}}
 
     @classmethod
-    def _from_dict(cls, d: Mapping) -> "_LinearBackend":
+    def _from_dict(cls, d: Mapping, dim: int | None = None) -> "_LinearBackend":
         obj = cls(d.get("n_components"), reg=float(d.get("reg", 1e-3)))
         for k in ("mean_", "scale_", "center_", "V_", "psi_"):
-            setattr(obj, k, np.asarray(d[k], dtype=np.float64))
+            a = np.asarray(d[k], dtype=np.float64)
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{cls.kind} back-end: {k} holds NaN or infinite values")
+            setattr(obj, k, a)
+        D = obj.mean_.shape[0] if obj.mean_.ndim == 1 else -1
+        k = obj.psi_.shape[0] if obj.psi_.ndim == 1 else -1
+        if (D < 1 or k < 1 or obj.scale_.shape != (D,) or obj.V_.shape != (D, k) or obj.center_.shape != (D,)
+                or (dim is not None and D != dim)):
+            raise ValueError(f"{cls.kind} back-end: inconsistent shapes mean_ {obj.mean_.shape}, scale_ "
+                             f"{obj.scale_.shape}, V_ {obj.V_.shape}, center_ {obj.center_.shape}, psi_ "
+                             f"{obj.psi_.shape} (embedding dimension {dim})")
+        if not (np.all(obj.scale_ > 0) and np.all(obj.psi_ >= 0)):
+            raise ValueError(f"{cls.kind} back-end: scale_ must be positive and psi_ non-negative")
         obj.fitted = True
         return obj
 
@@ -361,13 +373,15 @@ class SNormBackend:
         return {"kind": self.kind, "base": self.base.to_dict(), "cohort": self.cohort.tolist(), "top_k": self.top_k}
 
 
-def backend_from_dict(d: Mapping | None) -> Any:
-    """Rebuild a back-end from its ``to_dict()`` description.
+def backend_from_dict(d: Mapping | None, *, dim: int | None = None) -> Any:
+    """Rebuild a back-end from its ``to_dict()`` description, checking every parameter.
 
     Parameters
     ----------
     d : mapping or None
         What a back-end's ``to_dict`` returned; ``None`` gives a :class:`CosineBackend`.
+    dim : int, optional
+        The embedding dimension the back-end must accept.
 
     Returns
     -------
@@ -377,19 +391,27 @@ def backend_from_dict(d: Mapping | None) -> Any:
     Raises
     ------
     ValueError
-        An unknown ``kind``.
+        An unknown ``kind``, NaN/infinite parameters, or shapes that do not fit together (or ``dim``).
 
     Notebook: 03_speaker_verification § Saving and loading a verifier
     """
     if d is None:
         return CosineBackend()
+    if not isinstance(d, Mapping):
+        raise ValueError(f"a back-end description must be a mapping, got {type(d).__name__}")
     kind = d.get("kind")
     if kind == "cosine":
         return CosineBackend()
     if kind == "lda":
-        return LDABackend._from_dict(d)
+        return LDABackend._from_dict(d, dim)
     if kind == "plda":
-        return PLDABackend._from_dict(d)
+        return PLDABackend._from_dict(d, dim)
     if kind == "snorm":
-        return SNormBackend(backend_from_dict(d["base"]), np.asarray(d["cohort"]), d.get("top_k"))
+        cohort = np.asarray(d["cohort"], dtype=np.float64)
+        top_k = d.get("top_k")
+        if not np.all(np.isfinite(cohort)) or (dim is not None and cohort.ndim == 2 and cohort.shape[1] != dim):
+            raise ValueError(f"snorm back-end: the cohort (shape {cohort.shape}) must be finite {dim}-dim embeddings")
+        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+            raise ValueError(f"snorm back-end: top_k must be a positive integer or None, got {top_k!r}")
+        return SNormBackend(backend_from_dict(d["base"], dim=dim), cohort, top_k)
     raise ValueError(f"unknown back-end kind {kind!r}")

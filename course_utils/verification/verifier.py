@@ -8,6 +8,7 @@ Notebook: 03_speaker_verification § `SpeakerVerifier`: the whole pipeline in on
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -25,6 +26,57 @@ from .trials import choose_threshold
 __all__ = ["SpeakerVerifier"]
 
 _FORMAT = "course_utils.SpeakerVerifier"
+_VERSION = 2  # 2: with a SHA-256 "digest" of the content
+#: Back-ends whose scores are cosines, so a threshold outside [-1, 1] accepts or rejects everyone.
+_COSINE_KINDS = ("cosine", "lda")
+#: Largest plausible |threshold| on an unbounded score scale (PLDA log-likelihood ratios, s-norm).
+_MAX_ABS_THRESHOLD = 1e4
+_MAX_MIN_DURATION = 60.0
+
+
+def _content_digest(data: dict) -> str:
+    """SHA-256 of a saved verifier's content: every field but ``digest``, as canonical JSON."""
+    body = {k: v for k, v in data.items() if k != "digest"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _check_threshold(threshold: Any, kind: str) -> float | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise ValueError(f"threshold must be a number or None, got {threshold!r}")
+    t = float(threshold)
+    if not np.isfinite(t):
+        raise ValueError(f"threshold must be finite, got {t} (NaN rejects everyone, -inf accepts everyone)")
+    if kind in _COSINE_KINDS and not -1.0 <= t <= 1.0:
+        raise ValueError(f"threshold {t:g} is outside [-1, 1], the range of {kind} scores: it would accept or "
+                         "reject every trial")
+    if abs(t) > _MAX_ABS_THRESHOLD:
+        raise ValueError(f"threshold {t:g} is implausibly far from zero for {kind} scores")
+    return t
+
+
+def _check_min_duration(min_duration: Any) -> float:
+    d = float(min_duration)
+    if not (np.isfinite(d) and 0.0 <= d <= _MAX_MIN_DURATION):
+        raise ValueError(f"min_duration must be between 0 and {_MAX_MIN_DURATION:g} seconds, got {min_duration!r}")
+    return d
+
+
+def _check_voiceprint(spk: str, entry: Any, dim: int) -> tuple[np.ndarray, int]:
+    v = np.asarray(entry["voiceprint"], dtype=np.float64)
+    if v.shape != (dim,):
+        raise ValueError(f"voiceprint of {spk!r} has shape {v.shape}, expected ({dim},)")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"voiceprint of {spk!r} holds NaN or infinite values")
+    norm = float(np.linalg.norm(v))
+    if not 1e-6 < norm <= 1.0 + 1e-6:  # an average of unit vectors: never longer than 1, zero only if zeroed
+        raise ValueError(f"voiceprint of {spk!r} has norm {norm:.6g}; an average of unit-length embeddings "
+                         "has a norm in (0, 1]")
+    n = entry.get("n", 1)
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"enrollment count of {spk!r} must be a positive integer, got {n!r}")
+    return v, n
 
 
 class SpeakerVerifier:
@@ -60,9 +112,12 @@ class SpeakerVerifier:
         if not callable(getattr(embedder, "embed", None)):
             raise TypeError(f"SpeakerVerifier: the embedder must have an embed(y, sr) method, got {type(embedder).__name__}")
         self.embedder = embedder
-        self.threshold = None if threshold is None else float(threshold)
         self.backend = backend if backend is not None else CosineBackend()
-        self.min_duration = float(min_duration)
+        try:
+            self.threshold = _check_threshold(threshold, getattr(self.backend, "kind", ""))
+            self.min_duration = _check_min_duration(min_duration)
+        except (TypeError, ValueError) as exc:
+            raise VerificationError(f"SpeakerVerifier: {exc}") from None
         self._voiceprints: dict[str, np.ndarray] = {}
         self._counts: dict[str, int] = {}
         self.dim: int | None = None
@@ -217,10 +272,14 @@ class SpeakerVerifier:
 
     # -- persistence -------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write voiceprints, threshold, back-end and embedder name/dimension as JSON (no pickle)."""
+        """Write voiceprints, threshold, back-end and embedder name/dimension as JSON (no pickle).
+
+        The write is atomic (a concurrent or interrupted save never leaves a mixed file) and the
+        file carries the SHA-256 of its content, which :meth:`load` checks.
+        """
         data = {
             "format": _FORMAT,
-            "version": 1,
+            "version": _VERSION,
             "embedder": self.embedder_name,
             "dim": self.dim,
             "threshold": self.threshold,
@@ -228,46 +287,66 @@ class SpeakerVerifier:
             "backend": self.backend.to_dict() if hasattr(self.backend, "to_dict") else None,
             "speakers": {s: {"voiceprint": self._voiceprints[s].tolist(), "n": self._counts[s]} for s in self.speakers},
         }
+        data["digest"] = _content_digest(data)
         atomic_write_text(path, json.dumps(data))
 
     @classmethod
     def load(cls, path: str | os.PathLike, embedder: Any) -> "SpeakerVerifier":
         """Read a file written by :meth:`save`; ``embedder`` must be the one the voiceprints were made with.
 
+        Every field is checked before use: the content digest (an edited, swapped or truncated file
+        is refused), the threshold (finite; within [-1, 1] for cosine and LDA scores), the
+        minimum duration (0-60 s), each voiceprint (finite, of the embedder's dimension, norm in
+        (0, 1]) and the back-end's parameters (finite, consistent shapes).
+
         Raises
         ------
         VoiceprintFileError
-            Missing, unreadable or corrupt file, or an embedder whose name or dimension differs.
+            Missing, unreadable, corrupt or edited file, implausible values, or an embedder whose
+            name or dimension differs. The message names the file and the field.
         """
         path = Path(path)
         if not path.is_file():
             raise VoiceprintFileError(f"{path}: no such voiceprint file")
         try:
-            data = json.loads(path.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise VoiceprintFileError(f"{path}: not a SpeakerVerifier file (invalid JSON: {exc})") from None
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise VoiceprintFileError(f"{path}: not a SpeakerVerifier file (invalid JSON: "
+                                      f"{type(exc).__name__}: {str(exc)[:200]})") from None
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             raise VoiceprintFileError(f"{path}: not a SpeakerVerifier file (no '{_FORMAT}' format marker)")
+        if data.get("version") != _VERSION or not isinstance(data.get("digest"), str):
+            raise VoiceprintFileError(f"{path}: SpeakerVerifier file version {data.get('version')!r} without a content "
+                                      f"digest (this course reads version {_VERSION}); enroll again and save")
+        if data["digest"] != _content_digest(data):
+            raise VoiceprintFileError(f"{path}: content does not match its SHA-256 digest: the file was edited or "
+                                      "damaged after it was saved; enroll again and save")
         name = embedder_name(embedder)
         if data.get("embedder") != name:
             raise VoiceprintFileError(f"{path}: voiceprints were made with embedder {data.get('embedder')!r}, "
                                       f"but {name!r} was given; load with the same embedder")
+        try:
+            return cls._from_saved(data, embedder)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise VoiceprintFileError(f"{path}: corrupt SpeakerVerifier file ({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_saved(cls, data: dict, embedder: Any) -> "SpeakerVerifier":
         dim = data.get("dim")
         emb_dim = getattr(embedder, "dim", None)
-        if dim is not None and emb_dim and int(emb_dim) != int(dim):
-            raise VoiceprintFileError(f"{path}: voiceprints have {dim} dimensions, embedder {name!r} gives {emb_dim}")
-        try:
-            obj = cls(embedder, data.get("threshold"), backend_from_dict(data.get("backend")),
-                      min_duration=float(data.get("min_duration", 0.5)))
-            for spk, entry in data["speakers"].items():
-                v = np.asarray(entry["voiceprint"], dtype=np.float64)
-                if v.ndim != 1 or (dim is not None and v.size != dim) or not np.all(np.isfinite(v)):
-                    raise ValueError(f"voiceprint of {spk!r} has shape {v.shape}")
-                obj._voiceprints[str(spk)] = v
-                obj._counts[str(spk)] = int(entry.get("n", 1))
-            obj.dim = None if dim is None else int(dim)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise VoiceprintFileError(f"{path}: corrupt SpeakerVerifier file ({type(exc).__name__}: {exc})") from None
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
+            raise ValueError(f"dim must be a positive integer, got {dim!r}")
+        if dim is not None and emb_dim and int(emb_dim) != dim:
+            raise ValueError(f"voiceprints have {dim} dimensions, embedder {embedder_name(embedder)!r} gives {emb_dim}")
+        backend = backend_from_dict(data.get("backend"), dim=dim)
+        obj = cls(embedder, _check_threshold(data.get("threshold"), backend.kind), backend,
+                  min_duration=_check_min_duration(data.get("min_duration", 0.5)))
+        speakers = data["speakers"]
+        if not isinstance(speakers, dict) or (speakers and dim is None):
+            raise ValueError("speakers must be a mapping, and voiceprints need a dimension")
+        for spk, entry in speakers.items():
+            obj._voiceprints[str(spk)], obj._counts[str(spk)] = _check_voiceprint(spk, entry, dim)
+        obj.dim = dim
         return obj
 
     def __repr__(self) -> str:
