@@ -36,7 +36,7 @@ def load_esc10(*, allow_synthetic: bool = False, download: bool = True) -> pd.Da
     pd.DataFrame
         Sorted by path; ``attrs`` hold ``dataset``, ``synthetic``, ``root`` and ``origin``.
 
-    Notebook: not yet taught (issue #19)
+    Notebook: 09_sound_classification § Look and listen first
     """
     src = locate("esc10", download_missing=download, allow_synthetic=allow_synthetic)
     rows = []

@@ -126,7 +126,7 @@ def sound_event(cls: int, source: int, take: int, *, seconds: float = 5.0, sr: i
     np.ndarray
         float32, peak 0.8 (nothing is silent).
 
-    Notebook: not yet taught (issue #19)
+    Notebook: 09_sound_classification § Look and listen first
     """
     if not 0 <= cls < len(EVENT_CLASSES):
         raise ValueError(f"class index {cls} is not 0-{len(EVENT_CLASSES) - 1}")
@@ -164,7 +164,7 @@ def write_esc10_like(root: str | Path, sources_per_fold: int = 2, takes: int = 2
     Path
         ``root``.
 
-    Notebook: not yet taught (issue #19)
+    Notebook: 09_sound_classification § Look and listen first
     """
     root = Path(root)
     jobs = []
