@@ -47,7 +47,8 @@ def player(y: np.ndarray, sr: int, label: str = "", *, normalize: bool = True):
 
     The player is an HTML ``<audio>`` element, :data:`PLAYER_WIDTH` pixels wide, holding
     ``IPython.display.Audio``'s WAV data, inside an ``ipywidgets.HTML``; no ``Output`` widget is
-    involved, which keeps long clips from stalling headless notebook runs. ``normalize=False`` keeps the level, so a quieter signal sounds quieter.
+    involved, which keeps long clips from stalling headless notebook runs. ``normalize=False`` keeps
+    the level, so a quieter signal sounds quieter.
 
     Parameters
     ----------
