@@ -63,3 +63,26 @@ def test_text_box_and_figure_image():
     img = widgets.figure_image(fig)
     assert img.format == "png" and img.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(plt.get_fignums()) == n_open - 1  # closed: not drawn again below the cell
+
+
+def test_player_table_for_eleven_rows(tone):
+    y, sr = tone
+    names = [f"method {i} with a rather long name" for i in range(10)] + ["clean <ref>"]
+    rows = {name: (0.1 * (i + 1)) * y for i, name in enumerate(names)}
+    metrics = {name: {"SI-SDR (dB)": float(i), "note": "ok"} for i, name in enumerate(names[:-1])}
+    table = widgets.player_table(rows, sr, metrics=metrics, label="method")
+    html = table.value
+    assert html.count("<tr>") == 12 and html.count("<audio") == 11  # header + one row per signal
+    assert html.count("width:260px") == 11 and "clean &lt;ref&gt;" in html
+    assert "<th style='padding:2px 8px; text-align:left; vertical-align:middle'>SI-SDR (dB)</th>" in html
+    assert ">3.00<" in html and html.count(">ok<") == 10  # the clean row has blank metric cells
+    assert table._repr_mimebundle_() is not None  # renders as a widget
+    with pytest.raises(ValueError, match="mono"):
+        widgets.player_table({"stereo": np.zeros((2, 10))}, sr)
+
+
+def test_players_wrap_and_have_usable_width(tone):
+    y, sr = tone
+    box = widgets.players({f"signal {i}": y for i in range(11)}, sr)
+    assert box.layout.flex_flow == "row wrap" and len(box.children) == 11
+    assert "width:260px" in box.children[0].children[1].value

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 __all__ = ["plot_timeline"]
 
@@ -20,7 +21,8 @@ def plot_timeline(
 ):
     """One row per track (e.g. ``{"reference": ref, "hypothesis": hyp}``), one colour per label.
 
-    Labels of the hypothesis are coloured independently of the reference (their names differ).
+    Labels of the hypothesis are coloured independently of the reference (their names differ); a
+    legend on the right gives each colour's ``track: label``.
 
     Parameters
     ----------
@@ -38,7 +40,7 @@ def plot_timeline(
     Notebook: 08_speaker_diarization § Conversations with known turns ; 08_speaker_diarization § Resegmentation, timeline and the collar
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(12, 0.8 + 0.7 * len(tracks)))
+        _, ax = plt.subplots(figsize=(12, 0.8 + 0.7 * len(tracks)), layout="constrained")
     cmap = plt.get_cmap("tab10")
     names = list(tracks)
     handles = {}
@@ -47,11 +49,17 @@ def plot_timeline(
         for s, e, lab in tracks[name]:
             c = cmap(labs.index(str(lab)) % 10)
             h = ax.broken_barh([(s, e - s)], (row - 0.4, 0.8), facecolors=c, alpha=0.8, edgecolor="k", linewidth=0.3)
-            handles.setdefault(f"{name}: {lab}", h)
+            handles.setdefault((row, labs.index(str(lab))), (f"{name}: {lab}", h))
     ax.set_yticks(range(len(names)), names)
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.invert_yaxis()
     ax.set_xlabel("time (s)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
+    if handles:  # the colour key, outside the data on the right, in as many columns as its height needs
+        height_in = ax.get_position().height * ax.figure.get_figheight()
+        ncol = int(np.ceil(len(handles) / max(3, int(5 * height_in))))
+        keyed = [handles[k] for k in sorted(handles)]  # by track, then label
+        ax.legend([h for _, h in keyed], [text for text, _ in keyed], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=8, ncol=ncol, title="track: speaker", title_fontsize=8, borderaxespad=0.0)
     return ax

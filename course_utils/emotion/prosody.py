@@ -117,7 +117,7 @@ def plot_prosody_boxes(rel: pd.DataFrame, *, expected: pd.DataFrame | None = Non
     for ax, key in zip(axes, labels):
         data = [rel.loc[rel["emotion"] == e, key].to_numpy() for e in order]
         ax.boxplot(data, showfliers=False)
-        ax.set_xticks(range(1, len(order) + 1), order, rotation=35)
+        ax.set_xticks(range(1, len(order) + 1), order, rotation=35, ha="right", rotation_mode="anchor")
         ax.plot(range(1, len(order) + 1), [expected.loc[e, key] for e in order], "D", color="crimson",
                 label="table (EMOTION_PROSODY)")
         ax.axhline(1.0 if key == "tempo" else 0.0, color="grey", lw=0.8, ls=":")

@@ -1,9 +1,12 @@
 """Figures of the chapter: spectrograms side by side, scores against the input SNR, loss curves."""
 from __future__ import annotations
 
+import textwrap
+
 import librosa
 import librosa.display
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -18,7 +21,8 @@ _LOSS_LABELS = {"si_sdr": "Loss = -SI-SDR (dB)", "magnitude": "Compressed-magnit
 def plot_spectrograms(signals: dict[str, np.ndarray], sr: int, *, title: str = "", ncols: int | None = None):
     """Linear-frequency spectrograms side by side on one dB scale (0 dB = loudest bin of the first signal).
 
-    So that what a method removes is visible.
+    So that what a method removes is visible. Long panel titles are wrapped; the time axis is labelled
+    only under the last panel of each column, the frequency axis only in the first column.
 
     Parameters
     ----------
@@ -42,15 +46,19 @@ def plot_spectrograms(signals: dict[str, np.ndarray], sr: int, *, title: str = "
     ncols = ncols or len(names)
     nrows = int(np.ceil(len(names) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), sharex=True, sharey=True,
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     n_fft, hop = stft_params(sr)
     ref = float(np.max(np.abs(stft(signals[names[0]], sr))))
     img = None
-    for ax, name in zip(axes.ravel(), names):
+    for i, (ax, name) in enumerate(zip(axes.ravel(), names)):
         S = librosa.amplitude_to_db(np.abs(stft(signals[name], sr)), ref=ref, top_db=None)
         img = librosa.display.specshow(np.maximum(S, -80), sr=sr, hop_length=hop, x_axis="time", y_axis="hz",
                                        ax=ax, vmin=-80, vmax=0)
-        ax.set(title=name, xlabel="Time (s)", ylabel="Frequency (Hz)")
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # a few time ticks: a narrow panel fits them
+        bottom = i + ncols >= len(names)  # no panel below: label the time axis here
+        ax.xaxis.set_tick_params(labelbottom=bottom)
+        ax.set(xlabel="Time (s)" if bottom else "", ylabel="Frequency (Hz)" if i % ncols == 0 else "")
+        ax.set_title(textwrap.fill(name, 26), fontsize=9)
     for ax in axes.ravel()[len(names):]:
         ax.axis("off")
     fig.colorbar(img, ax=axes, format="%+.0f dB", label="Level (dB re first panel's peak)")
@@ -61,6 +69,8 @@ def plot_spectrograms(signals: dict[str, np.ndarray], sr: int, *, title: str = "
 
 def plot_results(scores: pd.DataFrame, metric: str = "si_sdr", *, improvement: bool = False):
     """One panel per noise type: ``metric`` of each method against the input SNR (mean over utterances).
+
+    One legend for all panels, right of the last one (outside the data).
 
     Parameters
     ----------
@@ -81,7 +91,8 @@ def plot_results(scores: pd.DataFrame, metric: str = "si_sdr", *, improvement: b
     kinds = list(dict.fromkeys(scores["noise"]))
     methods = list(dict.fromkeys(scores["method"]))
     mean = scores.groupby(["noise", "method", "snr"])[metric].mean()
-    fig, axes = plt.subplots(1, len(kinds), figsize=(3.6 * len(kinds), 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(kinds), figsize=(3.6 * len(kinds), 3.6), sharey=True, squeeze=False,
+                             layout="constrained")
     labels = {"si_sdr": "SI-SDR (dB)", "stoi": "STOI", "pesq": "PESQ-WB (MOS-LQO)"}
     for ax, kind in zip(axes[0], kinds):
         base = mean.loc[(kind, "noisy")] if improvement else 0.0
@@ -91,12 +102,12 @@ def plot_results(scores: pd.DataFrame, metric: str = "si_sdr", *, improvement: b
             y = mean.loc[(kind, name)] - base
             style = "--" if name.startswith("oracle") else ("-" if name != "noisy" else ":")
             ax.plot(y.index, y.values, style, marker="o", label=name, color=f"C{i}")
-        ax.set(title=f"{kind} noise", xlabel="Input SNR (dB)",
-               ylabel=("Improvement in " if improvement else "") + labels.get(metric, metric))
+        ax.set(title=f"{kind} noise", xlabel="Input SNR (dB)")
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="best")
+    axes[0][0].set_ylabel(("Improvement in " if improvement else "") + labels.get(metric, metric))
+    # one legend for all panels, outside the data (right of the last panel)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
     fig.suptitle(f"{labels.get(metric, metric)}{' improvement' if improvement else ''} by method, test speakers")
-    fig.tight_layout()
     return fig
 
 
@@ -119,7 +130,8 @@ def plot_loss_curves(histories: dict[str, list[float]], loss: str = "si_sdr", *,
 
     Notebook: 05_speech_enhancement § A small mask-estimation network
     """
-    fig, axes = plt.subplots(1, len(histories), figsize=(5 * len(histories), 3), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(histories), figsize=(5 * len(histories), 3), sharey=True, squeeze=False,
+                             layout="constrained")
     for ax, (title, h) in zip(axes[0], histories.items()):
         pd.Series(h).rolling(window, min_periods=1).mean().plot(ax=ax)
         ax.set(title=f"MaskNet loss, {title}", xlabel="Step",
