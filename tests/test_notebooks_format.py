@@ -14,6 +14,7 @@ CHAPTERS = [
     "01_speaker_recognition", "02_speaker_embeddings", "03_speaker_verification",
     "04_emotion_recognition", "05_speech_enhancement", "06_music_information_retrieval",
     "07_integrated_pipeline", "08_speaker_diarization", "09_sound_classification",
+    "10_keyword_spotting_and_asr",
 ]
 NOTEBOOKS = sorted(p for d in ("notebooks", "solutions", "exercises") for p in (ROOT / d).glob("*.ipynb"))
 

@@ -201,7 +201,7 @@ def speakers_txt(root: Path) -> dict[int, str]:
     dict
         Every reader the file lists (empty when there is no such file).
 
-    Notebook: not yet taught (issue #17)
+    Notebook: 10_keyword_spotting_and_asr § Segmentation: music vs speech, female vs male
     """
     for path in (root / "SPEAKERS.TXT", root / "train-clean-100" / "SPEAKERS.TXT"):
         if path.is_file():

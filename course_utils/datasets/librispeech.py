@@ -35,7 +35,7 @@ def load_librispeech(*, allow_synthetic: bool = False, download: bool = True) ->
     pd.DataFrame
         Sorted by path; ``attrs`` hold ``dataset``, ``synthetic``, ``root`` and ``origin``.
 
-    Notebook: not yet taught (issue #17)
+    Notebook: 10_keyword_spotting_and_asr § Segmentation: music vs speech, female vs male
     """
     src = locate("librispeech", download_missing=download, allow_synthetic=allow_synthetic)
     sexes = speakers_txt(src.root)
@@ -67,7 +67,7 @@ def librispeech_split(df: pd.DataFrame) -> tuple[list[int], list[int]]:
     tuple of (list of int, list of int)
         Sorted reader ids for training or development, and for testing; disjoint.
 
-    Notebook: not yet taught (issue #17)
+    Notebook: 10_keyword_spotting_and_asr § Segmentation: music vs speech, female vs male
     """
     readers = df.groupby("reader")["sex"].first()
     if df.attrs.get("synthetic"):

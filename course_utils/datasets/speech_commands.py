@@ -45,7 +45,7 @@ def load_speech_commands(*, allow_synthetic: bool = False, download: bool = True
     pd.DataFrame
         Sorted by path; ``attrs`` hold ``dataset``, ``synthetic``, ``root`` and ``origin``.
 
-    Notebook: not yet taught (issue #20)
+    Notebook: 10_keyword_spotting_and_asr § Explore the data
     """
     src = locate("speech_commands", download_missing=download, allow_synthetic=allow_synthetic)
     splits = _split_lists(src.root)

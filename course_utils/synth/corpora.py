@@ -66,7 +66,7 @@ def write_librispeech_like(root: str | Path, n_readers: int = 20, sentences: int
     Path
         ``root``.
 
-    Notebook: not yet taught (issue #17)
+    Notebook: 10_keyword_spotting_and_asr § Segmentation: music vs speech, female vs male
     """
     folder = Path(root) / "train-clean-100"
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def write_speech_commands_like(root: str | Path, clips_per_word: int = 10, n_spe
     Path
         ``root``.
 
-    Notebook: not yet taught (issue #20)
+    Notebook: 10_keyword_spotting_and_asr § Explore the data
     """
     root = Path(root)
     ids = [hashlib.sha256(f"speaker|{seed}|{k}".encode()).hexdigest()[:8] for k in range(n_speakers)]
