@@ -10,6 +10,7 @@ Every embedder takes mono audio ``y`` at any rate ``sr``, resamples it to its ow
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from functools import partial
@@ -20,7 +21,7 @@ import numpy as np
 from ..audio import AudioError, check_audio, load_audio
 from ..cache import entry_path, files_digest, key_of, load_entry, save_entry
 from ..features import log_mel
-from ..parallel import map_files, torch_threads
+from ..parallel import map_files, n_jobs_for, torch_threads
 
 __all__ = [
     "MIN_DURATION",
@@ -198,9 +199,12 @@ class Embedder:
         got = load_entry(target, required=("X",))
         if got is not None:
             return got["X"]
+        # workers get the files in 4 batches each: every batch carries a pickled copy of the model (megabytes
+        # for resemblyzer), so small batches would cost more than the embedding itself
+        batch = max(8, math.ceil(len(paths) / (4 * n_jobs_for(len(paths)))))
         with torch_threads(1):  # in this process; each worker limits itself in _embed_file
             rows = map_files(partial(_embed_file, self, load_sr), paths, progress=progress,
-                             desc=f"embed {self.name}")
+                             desc=f"embed {self.name}", batch_size=batch)
         X = np.zeros((len(paths), self.dim), dtype=np.float32)
         for i, row in enumerate(rows):
             X[i] = row
