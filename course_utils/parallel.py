@@ -25,6 +25,17 @@ __all__ = ["PARALLEL_MIN_FILES", "n_jobs_for", "torch_threads", "map_files"]
 #: Corpora smaller than this are processed in-process (starting workers costs a few seconds).
 PARALLEL_MIN_FILES = 200
 
+#: Known, harmless warnings that worker processes would print into the notebook (``PYTHONWARNINGS``
+#: syntax, set for the workers only): resemblyzer imports webrtcvad, which imports the deprecated
+#: ``pkg_resources`` (the kernel itself silences it where it imports resemblyzer).
+WORKER_WARNING_FILTERS = ("ignore:pkg_resources is deprecated as an API:UserWarning",)
+
+
+def _worker_warning_filters() -> None:
+    """Add :data:`WORKER_WARNING_FILTERS` to ``PYTHONWARNINGS``, which new worker processes read at start-up."""
+    current = [f for f in os.environ.get("PYTHONWARNINGS", "").split(",") if f]
+    os.environ["PYTHONWARNINGS"] = ",".join(current + [f for f in WORKER_WARNING_FILTERS if f not in current])
+
 
 def n_jobs_for(n_files: int, n_jobs: int | None = None) -> int:
     """How many worker processes :func:`map_files` uses for ``n_files`` items.
@@ -130,6 +141,7 @@ def map_files(
         if jobs > 1:
             from joblib import Parallel, delayed  # joblib starts its loky executor on first use
 
+            _worker_warning_filters()
             run = Parallel(n_jobs=jobs, backend="loky", return_as="generator", batch_size=batch_size)
             it = run(delayed(func)(item) for item in items)
         else:

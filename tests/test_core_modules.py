@@ -303,3 +303,13 @@ def test_frame_mfcc_variants(tone):
     assert G.dtype == np.float64 and np.allclose(G.std(0), 1, atol=1e-3)
     with pytest.raises(ValueError, match="normalize"):
         frame_mfcc(y, sr, normalize="cmn")
+
+
+def test_worker_processes_get_the_known_warning_filters(monkeypatch):
+    """Workers print into the notebook: their known, harmless import warning is filtered for them only."""
+    monkeypatch.setenv("PYTHONWARNINGS", "default::DeprecationWarning")
+    parallel._worker_warning_filters()
+    parallel._worker_warning_filters()  # idempotent
+    filters = __import__("os").environ["PYTHONWARNINGS"].split(",")
+    assert filters[0] == "default::DeprecationWarning"
+    assert filters.count(parallel.WORKER_WARNING_FILTERS[0]) == 1
