@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import mir_eval
 import numpy as np
+import pandas as pd
 import pytest
 
 from course_utils.audio import AudioError, load_audio, mix_at_snr
@@ -334,3 +335,27 @@ def test_fingerprint_index_truncated_file_is_a_clear_error(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match="index.npz"):
         FingerprintIndex.load(path)
+
+
+def test_tracking_row_and_chord_scores_use_the_truth_only_when_known():
+    sr = 22050
+    y, info = music.generated_song(1, duration=20.0, sr=sr)
+    song = pd.Series(dict(key="gen1", y=y, truth=info))
+    real = pd.Series(dict(key="real", y=y, truth=None))
+    row, est = beat.tracking_row(song, sr)
+    assert {"true_tempo", "F-measure"} <= set(row) and row["n_beats"] == len(est) > 10
+    row_real, est_real = beat.tracking_row(real, sr)
+    assert "F-measure" not in row_real and np.array_equal(est, est_real)
+    iv, lab = chords.recognize_chords(y, sr)
+    assert "known chords" in chords.score_known_chords(song, iv, lab, until=20.0)
+    assert "no chord annotation" in chords.score_known_chords(real, iv, lab, until=20.0)
+
+
+def test_report_goals(capsys):
+    from course_utils.goals import report_goals
+    met = report_goals({"a >= 1": True, "b <= 2": False}, synthetic=True, details="(a=1, b=3)")
+    out = capsys.readouterr().out
+    assert "MET      a >= 1" in out and "NOT MET  b <= 2" in out and "(a=1, b=3)" in out and "Offline" in out
+    assert met == {"a >= 1": True, "b <= 2": False}
+    with pytest.raises(ValueError, match="no goals"):
+        report_goals({})

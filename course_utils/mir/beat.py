@@ -24,6 +24,7 @@ __all__ = [
     "beat_f_measure",
     "evaluate_beats",
     "tempo_octave",
+    "tracking_row",
     "sonify_beats",
     "tempogram",
     "beat_ground_truth_set",
@@ -156,6 +157,36 @@ def tempo_octave(estimated_bpm: float, true_bpm: float, tol: float = 0.08) -> st
         if abs(ratio / r - 1) <= tol:
             return name
     return "wrong"
+
+
+def tracking_row(track: pd.Series, sr: int) -> tuple[dict, np.ndarray]:
+    """Track the beats of one recording of :func:`course_utils.mir.load_tracks`, scored where the truth is known.
+
+    Parameters
+    ----------
+    track : pd.Series
+        A row of :func:`course_utils.mir.load_tracks` (``key``, ``y``, ``truth``). Real recordings
+        carry no annotation (``truth`` is None); generated songs carry their beats and tempo, and the
+        row then adds the true tempo and :func:`evaluate_beats`' scores.
+    sr : int
+        Sample rate of ``track.y``.
+
+    Returns
+    -------
+    row : dict
+        ``track``, ``tempo``, ``n_beats``, ``median_ibi_s`` (and the scores against the truth, if any).
+    beats : np.ndarray
+        The estimated beat times (s).
+
+    Notebook: 06_music_information_retrieval § Real recordings, with clicks to listen to
+    """
+    tempo, est = track_beats(track.y, sr)
+    row = dict(track=track.key, tempo=round(tempo, 1), n_beats=len(est),
+               median_ibi_s=round(float(np.median(np.diff(est))), 3) if len(est) > 1 else np.nan)
+    truth = track.get("truth")
+    if isinstance(truth, dict):
+        row.update(true_tempo=round(truth["tempo"], 1), **evaluate_beats(truth["beats"], est))
+    return row, est
 
 
 def sonify_beats(y: np.ndarray, sr: int, beats: np.ndarray, *, click_gain: float = 0.5,

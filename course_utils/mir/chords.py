@@ -12,6 +12,7 @@ from __future__ import annotations
 import librosa
 import mir_eval
 import numpy as np
+import pandas as pd
 
 from ..audio import check_audio
 from ..synth.music import CHORD_LABELS
@@ -26,6 +27,7 @@ __all__ = [
     "frames_to_intervals",
     "recognize_chords",
     "evaluate_chords",
+    "score_known_chords",
 ]
 
 
@@ -225,3 +227,35 @@ def evaluate_chords(ref_intervals: np.ndarray, ref_labels: list[str], est_interv
     scores = mir_eval.chord.evaluate(np.asarray(ref_intervals, float), list(ref_labels),
                                      np.asarray(est_intervals, float), list(est_labels))
     return {"root": float(scores["root"]), "majmin": float(scores["majmin"])}
+
+
+def score_known_chords(track: pd.Series, est_intervals: np.ndarray, est_labels: list[str], *,
+                       until: float) -> str:
+    """The chord scores of an estimate over the first ``until`` seconds of a track, when its chords are known.
+
+    Parameters
+    ----------
+    track : pd.Series
+        A row of :func:`course_utils.mir.load_tracks`; generated songs carry their chords in
+        ``truth``, real recordings carry none.
+    est_intervals : np.ndarray
+        Estimated ``(n, 2)`` segment times.
+    est_labels : list of str
+        Estimated labels.
+    until : float
+        Seconds of the track that were analysed.
+
+    Returns
+    -------
+    str
+        :func:`evaluate_chords`' scores in words, or a sentence saying the recording has no annotation.
+
+    Notebook: 06_music_information_retrieval § On a real recording
+    """
+    truth = track.get("truth")
+    if not isinstance(truth, dict):
+        return f"{track.key}: a real recording with no chord annotation here, so no score (listen instead)"
+    known = [(s, min(e, until), lb) for s, e, lb in truth["chords"] if s < until]
+    ref = np.array([(s, e) for s, e, _ in known])
+    scores = evaluate_chords(ref, [lb for _, _, lb in known], est_intervals, est_labels)
+    return f"{track.key}: generated song, known chords: {scores}"

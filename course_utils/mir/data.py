@@ -37,8 +37,10 @@ def _banner(message: str) -> None:
 
 def load_tracks(keys: tuple[str, ...] | list[str] = MUSIC_KEYS, *, sr: int = 22050, seconds: float = 45.0,
                 allow_synthetic: bool = True, banner: bool = True) -> pd.DataFrame:
-    """The chapter's recordings as a table ``key, title, y, sr, seconds``: the first ``seconds``
-    of each of librosa's examples, mono at ``sr``.
+    """The chapter's recordings as a table ``key, title, y, sr, seconds, path, truth``: the first
+    ``seconds`` of each of librosa's examples, mono at ``sr``. ``truth`` is None for a real
+    recording and, for a generated song, its known tempo, beats and chords
+    (:func:`course_utils.synth.music.generated_song`'s ``info``).
 
     When none of them is available (offline, ``COURSE_OFFLINE=1``) and ``allow_synthetic`` is
     true, ``len(keys)`` generated songs (:func:`course_utils.synth.music.generated_song`) take
@@ -75,7 +77,7 @@ def load_tracks(keys: tuple[str, ...] | list[str] = MUSIC_KEYS, *, sr: int = 220
         if info.samplerate != sr:
             y = librosa.resample(y, orig_sr=info.samplerate, target_sr=sr, res_type="soxr_hq")
         rows.append(dict(key=key, title=path.stem.replace("_", " "), y=y.astype(np.float32), sr=sr,
-                         seconds=y.size / sr, path=str(path)))
+                         seconds=y.size / sr, path=str(path), truth=None))
     synthetic = False
     if not rows:
         if not allow_synthetic:
@@ -83,7 +85,8 @@ def load_tracks(keys: tuple[str, ...] | list[str] = MUSIC_KEYS, *, sr: int = 220
         synthetic = True
         for i, key in enumerate(keys):
             y, info = music.generated_song(i, duration=seconds, sr=sr)
-            rows.append(dict(key=f"gen{i}", title=info["title"], y=y, sr=sr, seconds=y.size / sr, path=""))
+            rows.append(dict(key=f"gen{i}", title=info["title"], y=y, sr=sr, seconds=y.size / sr, path="",
+                             truth=info))
         if banner:
             _banner("OFFLINE FALLBACK: librosa's example recordings are not available, so this chapter uses "
                     "GENERATED music (course_utils.synth.music) in their place. Numbers below describe the "
