@@ -18,7 +18,7 @@ import torch
 from torch.ao.quantization import quantize_dynamic
 from torch.nn.utils import prune
 
-__all__ = ["quantized", "pruned", "state_bytes", "weight_zero_fraction", "cpu_ms_per_call", "partial_mels",
+__all__ = ["quantized", "pruned", "state_bytes", "weight_zero_fraction", "cpu_ms_per_call", "speed_up", "partial_mels",
            "utterance_embeddings"]
 
 
@@ -120,10 +120,12 @@ def weight_zero_fraction(model: torch.nn.Module) -> float:
                           if isinstance(p, torch.Tensor) and p.dtype.is_floating_point and "weight" in n] or [0.0]))
 
 
-def cpu_ms_per_call(model: torch.nn.Module, x: torch.Tensor, repeats: int = 3) -> float:
-    """CPU milliseconds of one forward pass (after one warm-up call), averaged over ``repeats``.
+def cpu_ms_per_call(model: torch.nn.Module, x: torch.Tensor, repeats: int = 7) -> np.ndarray:
+    """CPU milliseconds of each of ``repeats`` forward passes (after one warm-up call).
 
-    CPU time (``time.process_time``) is robust to other processes on a shared machine.
+    CPU time (``time.process_time``) is robust to other processes on a shared machine, but not to
+    everything (caches, frequency scaling): compare models with :func:`speed_up`, which looks at the
+    spread of the repeated calls before calling a difference a speed-up.
 
     Parameters
     ----------
@@ -132,20 +134,57 @@ def cpu_ms_per_call(model: torch.nn.Module, x: torch.Tensor, repeats: int = 3) -
     x : torch.Tensor
         Its input batch.
     repeats : int
-        Timed calls.
+        Timed calls (at least 1).
 
     Returns
     -------
-    float
+    np.ndarray
+        ``repeats`` CPU times in milliseconds.
 
     Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
     """
+    if repeats < 1:
+        raise ValueError(f"cpu_ms_per_call: repeats must be at least 1, got {repeats}")
+    times = []
     with torch.no_grad():
         model(x)  # warm-up
-        t0 = time.process_time()
         for _ in range(repeats):
+            t0 = time.process_time()
             model(x)
-        return 1000 * (time.process_time() - t0) / repeats
+            times.append(1000 * (time.process_time() - t0))
+    return np.asarray(times)
+
+
+def speed_up(reference_ms: np.ndarray, ms: np.ndarray) -> tuple[float, str]:
+    """How much faster ``ms`` is than ``reference_ms`` (ratio of medians), and whether that is more than noise.
+
+    A difference counts only when the two sets of repeated timings do not overlap at all (every
+    call of one is faster than every call of the other); otherwise it is timing noise.
+
+    Parameters
+    ----------
+    reference_ms, ms : np.ndarray
+        Repeated timings of the reference model and of the model compared with it
+        (:func:`cpu_ms_per_call`).
+
+    Returns
+    -------
+    ratio : float
+        ``median(reference_ms) / median(ms)``.
+    verdict : str
+        ``"faster"``, ``"slower"`` or ``"no clear difference"``.
+
+    Notebook: 07_integrated_pipeline § Making the neural model smaller: int8 quantization and magnitude pruning
+    """
+    reference_ms, ms = np.asarray(reference_ms, float), np.asarray(ms, float)
+    if not reference_ms.size or not ms.size or not (np.isfinite(reference_ms).all() and np.isfinite(ms).all()):
+        raise ValueError("speed_up: need finite timings for both models")
+    ratio = float(np.median(reference_ms) / np.median(ms))
+    if ms.max() < reference_ms.min():
+        return ratio, "faster"
+    if ms.min() > reference_ms.max():
+        return ratio, "slower"
+    return ratio, "no clear difference"
 
 
 def partial_mels(y: np.ndarray, sr: int, win: int = 160, hop: int = 80) -> np.ndarray:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from course_utils.compression import (
-    cpu_ms_per_call, pruned, quantized, state_bytes, utterance_embeddings, weight_zero_fraction,
+    cpu_ms_per_call, pruned, speed_up, quantized, state_bytes, utterance_embeddings, weight_zero_fraction,
 )
 
 
@@ -29,7 +30,7 @@ def test_pruning_quantization_and_sizes():
     q = quantized(m)
     assert any("quantized" in type(mod).__module__ for mod in q.modules())
     x = torch.randn(3, 10, 8)
-    assert cpu_ms_per_call(q, x, repeats=1) >= 0.0
+    assert (cpu_ms_per_call(q, x, repeats=2) >= 0.0).all()
 
 
 def test_utterance_embeddings_are_unit_means_of_partials():
@@ -41,3 +42,14 @@ def test_utterance_embeddings_are_unit_means_of_partials():
     with torch.no_grad():
         first = m(torch.from_numpy(mels[0])).numpy().mean(0)
     assert np.allclose(E[0], first / np.linalg.norm(first), atol=1e-6)
+
+
+def test_speed_up_counts_only_non_overlapping_timings():
+    assert speed_up(np.array([10.0, 12, 14]), np.array([5.0, 6, 7])) == (2.0, "faster")
+    assert speed_up(np.array([10.0, 11, 12]), np.array([20.0, 22, 24]))[1] == "slower"
+    ratio, verdict = speed_up(np.array([10.0, 11, 14]), np.array([9.0, 10, 12]))
+    assert verdict == "no clear difference" and ratio > 1
+    with pytest.raises(ValueError):
+        speed_up(np.array([]), np.array([1.0]))
+    with pytest.raises(ValueError):
+        cpu_ms_per_call(None, None, repeats=0)
